@@ -1,0 +1,1 @@
+// Kiln module placeholder; replaced as the module is written.

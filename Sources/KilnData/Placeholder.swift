@@ -1,0 +1,1 @@
+// KilnData module placeholder; replaced as the module is written.

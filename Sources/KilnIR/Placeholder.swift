@@ -1,0 +1,1 @@
+// KilnIR module placeholder; replaced as the module is written.

@@ -1,0 +1,1 @@
+// KilnKernels module placeholder; replaced as the module is written.

@@ -1,0 +1,1 @@
+// KilnOps module placeholder; replaced as the module is written.

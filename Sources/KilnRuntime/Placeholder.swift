@@ -1,0 +1,1 @@
+// KilnRuntime module placeholder; replaced as the module is written.
