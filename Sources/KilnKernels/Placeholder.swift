@@ -1,1 +1,0 @@
-// KilnKernels module placeholder; replaced as the module is written.
