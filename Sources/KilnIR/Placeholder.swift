@@ -1,1 +1,0 @@
-// KilnIR module placeholder; replaced as the module is written.

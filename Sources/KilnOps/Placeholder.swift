@@ -1,1 +1,0 @@
-// KilnOps module placeholder; replaced as the module is written.

@@ -1,1 +1,0 @@
-// KilnRuntime module placeholder; replaced as the module is written.
