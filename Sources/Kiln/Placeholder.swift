@@ -1,1 +1,0 @@
-// Kiln module placeholder; replaced as the module is written.
