@@ -1,0 +1,139 @@
+// Conv2D forward / backwardData / backwardWeights against the naive references on awkward geometry, and the
+// adjointness identities ⟨conv(x, w), dy⟩ = ⟨x, bwdData(dy, w)⟩ = ⟨w, bwdWeights(x, dy)⟩.
+
+import KilnKernels
+import Testing
+
+/// A named convolution geometry for parameterised tests.
+struct ConvCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var g: ConvGeometry
+    var testDescription: String { name }
+
+    static func make(
+        _ name: String, n: Int, h: Int, w: Int, cin: Int, cout: Int, k: (Int, Int), s: (Int, Int) = (1, 1),
+        pad: (Int, Int, Int, Int) = (0, 0, 0, 0), d: (Int, Int) = (1, 1), groups: Int = 1
+    ) -> ConvCase {
+        ConvCase(name: name, g: ConvGeometry(
+            batch: n, inH: h, inW: w, inC: cin, outC: cout, kernelH: k.0, kernelW: k.1,
+            strideH: s.0, strideW: s.1, padTop: pad.0, padLeft: pad.1, padBottom: pad.2, padRight: pad.3,
+            dilationH: d.0, dilationW: d.1, groups: groups))
+    }
+}
+
+let convCases: [ConvCase] = [
+    .make("3x3 pad1 Cin3 batch1", n: 1, h: 7, w: 9, cin: 3, cout: 5, k: (3, 3), pad: (1, 1, 1, 1)),
+    .make("3x3 stride2 asymmetric pad batch3", n: 3, h: 8, w: 7, cin: 4, cout: 6, k: (3, 3), s: (2, 2),
+          pad: (1, 0, 2, 1)),
+    .make("3x3 groups2", n: 2, h: 6, w: 5, cin: 6, cout: 4, k: (3, 3), pad: (1, 1, 1, 1), groups: 2),
+    .make("3x3 depthwise stride2", n: 2, h: 9, w: 8, cin: 5, cout: 5, k: (3, 3), s: (2, 2),
+          pad: (1, 1, 1, 1), groups: 5),
+    .make("3x3 dilation2", n: 1, h: 9, w: 10, cin: 3, cout: 7, k: (3, 3), pad: (2, 2, 2, 2), d: (2, 2)),
+    .make("1x1 pointwise", n: 3, h: 5, w: 3, cin: 17, cout: 19, k: (1, 1)),
+    .make("1x1 pointwise groups2", n: 1, h: 4, w: 5, cin: 6, cout: 10, k: (1, 1), groups: 2),
+    .make("1x1 stride2", n: 3, h: 7, w: 6, cin: 18, cout: 33, k: (1, 1), s: (2, 2)),
+    .make("7x7 stride2 stem", n: 2, h: 13, w: 11, cin: 3, cout: 8, k: (7, 7), s: (2, 2), pad: (3, 3, 3, 3)),
+    .make("2x3 mixed stride and dilation", n: 2, h: 8, w: 9, cin: 5, cout: 3, k: (2, 3), s: (1, 2),
+          pad: (0, 1, 1, 0), d: (2, 1)),
+    .make("3x3 wide channels", n: 2, h: 5, w: 6, cin: 37, cout: 33, k: (3, 3), pad: (1, 1, 1, 1)),
+    .make("3x3 stride2 pad1 64ch", n: 1, h: 6, w: 6, cin: 64, cout: 20, k: (3, 3), s: (2, 2), pad: (1, 1, 1, 1)),
+    .make("5x5 valid", n: 1, h: 6, w: 7, cin: 2, cout: 3, k: (5, 5)),
+    .make("kernel larger than padded input edge", n: 1, h: 2, w: 3, cin: 4, cout: 2, k: (3, 3),
+          pad: (2, 2, 2, 2)),
+]
+
+/// Runs the three fast kernels on (x, w, dy) and returns (y, dx, dw).
+func runFastConv(_ g: ConvGeometry, x: [Float], w: [Float], dy: [Float], pool: ThreadPool = .shared)
+    -> (y: [Float], dx: [Float], dw: [Float])
+{
+    var y = poisoned(g.outputCount), dx = poisoned(g.inputCount), dw = poisoned(g.weightCount)
+    withScratch(g.scratchFloats(.forward)) { s in
+        Conv2D.forward(x: x, w: w, y: &y, geometry: g, scratch: s, pool: pool)
+    }
+    withScratch(g.scratchFloats(.backwardData)) { s in
+        Conv2D.backwardData(dy: dy, w: w, dx: &dx, geometry: g, scratch: s, pool: pool)
+    }
+    withScratch(g.scratchFloats(.backwardWeights)) { s in
+        Conv2D.backwardWeights(x: x, dy: dy, dw: &dw, geometry: g, scratch: s, pool: pool)
+    }
+    return (y, dx, dw)
+}
+
+@Suite("Conv2D")
+struct Conv2DTests {
+    @Test("geometries are valid", arguments: convCases)
+    func valid(c: ConvCase) throws {
+        try c.g.validate()
+    }
+
+    @Test("fast kernels match the naive references", arguments: convCases)
+    func matchesNaive(c: ConvCase) {
+        let g = c.g
+        let x = randomFloats(g.inputCount, seed: 11), w = randomFloats(g.weightCount, seed: 12)
+        let dy = randomFloats(g.outputCount, seed: 13)
+        let fast = runFastConv(g, x: x, w: w, dy: dy)
+        var y = poisoned(g.outputCount), dx = poisoned(g.inputCount), dw = poisoned(g.weightCount)
+        Conv2D.naiveForward(x: x, w: w, y: &y, geometry: g)
+        Conv2D.naiveBackwardData(dy: dy, w: w, dx: &dx, geometry: g)
+        Conv2D.naiveBackwardWeights(x: x, dy: dy, dw: &dw, geometry: g)
+        #expect(relativeError(fast.y, y) < 1e-4, "forward")
+        #expect(relativeError(fast.dx, dx) < 1e-4, "backwardData")
+        #expect(relativeError(fast.dw, dw) < 1e-4, "backwardWeights")
+    }
+
+    @Test("backward kernels are the transposes of forward", arguments: convCases)
+    func adjoint(c: ConvCase) {
+        let g = c.g
+        let x = randomFloats(g.inputCount, seed: 21), w = randomFloats(g.weightCount, seed: 22)
+        let dy = randomFloats(g.outputCount, seed: 23)
+        let fast = runFastConv(g, x: x, w: w, dy: dy)
+        let viaOutput = dot(fast.y, dy), viaInput = dot(x, fast.dx), viaWeights = dot(w, fast.dw)
+        let scale = max(abs(viaOutput), 1) * 1e-4
+        #expect(abs(viaOutput - viaInput) <= scale, "⟨y, dy⟩ \(viaOutput) vs ⟨x, dx⟩ \(viaInput)")
+        #expect(abs(viaOutput - viaWeights) <= scale, "⟨y, dy⟩ \(viaOutput) vs ⟨w, dw⟩ \(viaWeights)")
+    }
+
+    @Test("tiled im2col path (several tiles) matches the references")
+    func severalTiles() {
+        let g = ConvCase.make("tiled", n: 2, h: 40, w: 40, cin: 64, cout: 16, k: (3, 3), pad: (1, 1, 1, 1)).g
+        let fullColumn = g.outPixels * g.patchSize
+        #expect(g.scratchFloats(.forward) < fullColumn, "the geometry should need more than one tile")
+        let x = randomFloats(g.inputCount, seed: 31), w = randomFloats(g.weightCount, seed: 32)
+        let dy = randomFloats(g.outputCount, seed: 33)
+        let fast = runFastConv(g, x: x, w: w, dy: dy)
+        var y = poisoned(g.outputCount), dx = poisoned(g.inputCount), dw = poisoned(g.weightCount)
+        Conv2D.naiveForward(x: x, w: w, y: &y, geometry: g)
+        Conv2D.naiveBackwardData(dy: dy, w: w, dx: &dx, geometry: g)
+        Conv2D.naiveBackwardWeights(x: x, dy: dy, dw: &dw, geometry: g)
+        #expect(relativeError(fast.y, y) < 1e-4)
+        #expect(relativeError(fast.dx, dx) < 1e-4)
+        #expect(relativeError(fast.dw, dw) < 1e-4)
+    }
+
+    @Test("single-threaded pool gives the same results")
+    func singleThread() {
+        let pool = ThreadPool(threadCount: 1)
+        defer { pool.shutdown() }
+        let g = convCases[1].g
+        let x = randomFloats(g.inputCount, seed: 41), w = randomFloats(g.weightCount, seed: 42)
+        let dy = randomFloats(g.outputCount, seed: 43)
+        let one = runFastConv(g, x: x, w: w, dy: dy, pool: pool)
+        let many = runFastConv(g, x: x, w: w, dy: dy)
+        #expect(one.y == many.y)
+        #expect(one.dx == many.dx)
+        #expect(one.dw == many.dw)
+    }
+
+    @Test("invalid geometry is rejected with the field named")
+    func invalid() {
+        var g = convCases[0].g
+        g.groups = 2
+        #expect(throws: ConvGeometryError.self) { try g.validate() }
+        g = convCases[0].g
+        g.padTop = -1
+        #expect(throws: ConvGeometryError.self) { try g.validate() }
+        g = convCases[0].g
+        g.kernelH = 20
+        #expect(throws: ConvGeometryError.self) { try g.validate() }
+    }
+}

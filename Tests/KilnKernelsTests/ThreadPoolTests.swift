@@ -1,0 +1,147 @@
+// ThreadPool: coverage of every index exactly once, nested and concurrent calls, chunking, many calls in a
+// loop without heap allocation, and the BLAS thread-count wrapper.
+
+import Foundation
+import KilnKernels
+import Synchronization
+import Testing
+
+@Suite("ThreadPool")
+struct ThreadPoolTests {
+    @Test("every index runs exactly once", arguments: [1, 2, 3, 5])
+    func everyIndexOnce(threads: Int) {
+        let pool = ThreadPool(threadCount: threads)
+        defer { pool.shutdown() }
+        #expect(pool.threadCount == threads)
+        for count in [0, 1, 2, 7, 64, 1000, 4097] {
+            var visits = [Int](repeating: 0, count: count)
+            let total = Atomic<Int>(0)
+            visits.withUnsafeMutableBufferPointer { v in
+                pool.parallelFor(count) { i in
+                    v[i] += 1
+                    total.add(1, ordering: .relaxed)
+                }
+            }
+            #expect(visits.allSatisfy { $0 == 1 }, "count \(count)")
+            let ran = total.load(ordering: .relaxed)
+            #expect(ran == count)
+        }
+    }
+
+    @Test("the caller and a worker both take part")
+    func usesSeveralThreads() {
+        let pool = ThreadPool(threadCount: 2)
+        defer { pool.shutdown() }
+        // Whichever thread runs index 0 waits until another thread has run index 1: only possible with two.
+        let seenOne = Atomic<Bool>(false)
+        let finished = Atomic<Int>(0)
+        pool.parallelFor(2) { i in
+            if i == 1 {
+                seenOne.store(true, ordering: .releasing)
+            } else {
+                let deadline = Date().addingTimeInterval(5)
+                while !seenOne.load(ordering: .acquiring) && Date() < deadline { sched_yield() }
+            }
+            finished.add(1, ordering: .relaxed)
+        }
+        let sawOne = seenOne.load(ordering: .relaxed), ran = finished.load(ordering: .relaxed)
+        #expect(sawOne)
+        #expect(ran == 2)
+    }
+
+    @Test("nested calls run serially inside a body")
+    func nested() {
+        let pool = ThreadPool(threadCount: 3)
+        defer { pool.shutdown() }
+        var grid = [Int](repeating: 0, count: 13 * 11)
+        grid.withUnsafeMutableBufferPointer { g in
+            pool.parallelFor(13) { i in
+                pool.parallelFor(11) { j in g[i * 11 + j] += 1 }
+            }
+        }
+        #expect(grid.allSatisfy { $0 == 1 })
+    }
+
+    @Test("concurrent callers each get a complete job")
+    func concurrentCallers() {
+        let pool = ThreadPool(threadCount: 2)
+        defer { pool.shutdown() }
+        let sums = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            for _ in 0..<200 {
+                let sum = Atomic<Int>(0)
+                pool.parallelFor(100) { i in sum.add(i, ordering: .relaxed) }
+                let jobSum = sum.load(ordering: .relaxed)
+                sums[caller] += jobSum
+            }
+        }
+        for caller in 0..<4 { #expect(sums[caller] == 200 * 4950) }
+    }
+
+    @Test("parallelChunks covers the range with chunks of at least minChunk")
+    func chunks() {
+        let pool = ThreadPool(threadCount: 2)
+        defer { pool.shutdown() }
+        for (count, minChunk) in [(0, 4), (3, 4), (10, 4), (1000, 7), (100_003, 1000)] {
+            var visits = [Int](repeating: 0, count: count)
+            let smallest = Atomic<Int>(Int.max)
+            visits.withUnsafeMutableBufferPointer { v in
+                pool.parallelChunks(count, minChunk: minChunk) { range in
+                    smallest.min(range.count, ordering: .relaxed)
+                    for i in range { v[i] += 1 }
+                }
+            }
+            #expect(visits.allSatisfy { $0 == 1 })
+            let smallestChunk = smallest.load(ordering: .relaxed)
+            if count >= minChunk { #expect(smallestChunk >= minChunk) }
+        }
+    }
+
+    @Test("10k calls in a loop: correct sums and no heap allocation per call")
+    func manyCallsWithoutAllocation() throws {
+        let pool = ThreadPool(threadCount: 2)
+        defer { pool.shutdown() }
+        let buffer = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 0, count: 64)
+        for _ in 0..<10_000 {
+            pool.parallelFor(64) { i in buffer[i] += i }
+        }
+        for i in 0..<64 { #expect(buffer[i] == 10_000 * i) }
+
+        // Other tests allocate concurrently, so one reading is noisy; but an allocation made by parallelFor
+        // itself would be live during the body in every trial, so the smallest growth over many trials is ≤ 0.
+        try #require(mallocBytesInUse() != nil, "mallinfo2 unavailable: cannot measure allocations")
+        var smallestGrowth = Int.max
+        let inside = Atomic<Int>(0)
+        for _ in 0..<2000 {
+            let before = mallocBytesInUse() ?? 0
+            pool.parallelFor(2) { i in
+                if i == 0 { inside.store(mallocBytesInUse() ?? 0, ordering: .relaxed) }
+            }
+            smallestGrowth = min(smallestGrowth, inside.load(ordering: .relaxed) - before)
+        }
+        #expect(smallestGrowth <= 0, "parallelFor keeps \(smallestGrowth) bytes allocated while it runs")
+
+        var smallestLeak = Int.max
+        for _ in 0..<20 {
+            let before = mallocBytesInUse() ?? 0
+            for _ in 0..<500 { pool.parallelFor(8) { i in buffer[i] += 1 } }
+            smallestLeak = min(smallestLeak, (mallocBytesInUse() ?? 0) - before)
+        }
+        #expect(smallestLeak <= 0, "500 calls grew the heap by \(smallestLeak) bytes")
+    }
+
+    @Test("shared pool and BLAS thread count")
+    func sharedAndBLAS() {
+        #expect(ThreadPool.shared.threadCount >= 1)
+        let original = BLASThreads.count
+        #expect(original >= 1)
+        BLASThreads.set(1)
+        #expect(BLASThreads.count == 1)
+        BLASThreads.set(original)
+        #expect(BLASThreads.count == original)
+    }
+}
