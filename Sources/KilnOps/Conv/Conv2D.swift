@@ -32,6 +32,25 @@ public enum Conv2D: Op {
         return out
     }
 
+    static func geometry(_ node: Node, _ inputTypes: [TensorType]) throws -> ConvGeometry {
+        try ConvAttributes(node.attributes).geometry(x: inputTypes[0].shape, w: inputTypes[1].shape)
+    }
+
+    public static func scratchBytes(_ node: Node, _ inputTypes: [TensorType]) -> Int {
+        guard let g = try? geometry(node, inputTypes) else { return 0 }
+        return g.scratchFloats(.forward) * 4
+    }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try geometry(node, inputTypes)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), w: UnsafeMutablePointer<Float> = buffers.input(1)
+        let y: UnsafeMutablePointer<Float> = buffers.output(), scratch: UnsafeMutablePointer<Float>? = buffers.scratch()
+        let pool = context.pool
+        return { KilnKernels.Conv2D.forward(x: x, w: w, y: y, geometry: g, scratch: scratch, pool: pool) }
+    }
+
     public static func flops(_ node: Node, _ inputTypes: [TensorType]) -> Double {
         let w = inputTypes[1].shape
         return 2 * Double(node.type.count) * Double(w[1] * w[2] * w[3])

@@ -46,6 +46,25 @@ public enum Conv2DBackwardWeights: Op {
         return out
     }
 
+    static func geometry(_ node: Node, _ inputTypes: [TensorType]) throws -> ConvGeometry {
+        try ConvAttributes(node.attributes).geometry(x: inputTypes[0].shape, w: node.type.shape)
+    }
+
+    public static func scratchBytes(_ node: Node, _ inputTypes: [TensorType]) -> Int {
+        guard let g = try? geometry(node, inputTypes) else { return 0 }
+        return g.scratchFloats(.backwardWeights) * 4
+    }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try geometry(node, inputTypes)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), dy: UnsafeMutablePointer<Float> = buffers.input(1)
+        let dw: UnsafeMutablePointer<Float> = buffers.output(), scratch: UnsafeMutablePointer<Float>? = buffers.scratch()
+        let pool = context.pool
+        return { KilnKernels.Conv2D.backwardWeights(x: x, dy: dy, dw: dw, geometry: g, scratch: scratch, pool: pool) }
+    }
+
     public static func flops(_ node: Node, _ inputTypes: [TensorType]) -> Double {
         2 * Double(inputTypes[1].count) * Double(node.type.shape[1] * node.type.shape[2] * node.type.shape[3])
     }

@@ -2,6 +2,7 @@
 // weights OHWI = (Cout, KH, KW, Cin / groups).
 
 import KilnIR
+import KilnKernels
 
 public struct ConvAttributes: Hashable {
     public var stride: [Int]      // [sh, sw]
@@ -53,5 +54,15 @@ public struct ConvAttributes: Hashable {
             throw fail("a \(w[1])×\(w[2]) window (dilation \(dilation)) does not fit a \(x[1])×\(x[2]) input padded by \(padding)")
         }
         return [x[0], oh, ow, w[0]]
+    }
+}
+
+extension ConvAttributes {
+    /// The kernel library's geometry for input x (NHWC) and weight w (OHWI).
+    func geometry(x: [Int], w: [Int]) -> ConvGeometry {
+        ConvGeometry(batch: x[0], inH: x[1], inW: x[2], inC: x[3], outC: w[0], kernelH: w[1], kernelW: w[2],
+                     strideH: stride[0], strideW: stride[1], padTop: padding[0], padLeft: padding[1],
+                     padBottom: padding[2], padRight: padding[3], dilationH: dilation[0], dilationW: dilation[1],
+                     groups: groups)
     }
 }

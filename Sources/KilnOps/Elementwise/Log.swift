@@ -2,6 +2,7 @@
 
 import Foundation
 import KilnIR
+import KilnKernels
 
 public enum Log: ElementwiseOp {
     public static let name = "log"
@@ -11,7 +12,7 @@ public enum Log: ElementwiseOp {
 
     public static func tile(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
                             _ out: UnsafeMutablePointer<Float>, _ n: Int, _ p: TileParameters) {
-        mapTile(a, out, n, { var r = $0; for i in 0..<16 { r[i] = Foundation.log(r[i]) }; return r }, { Foundation.log($0) })
+        VMath.apply(VMath.log, x: a, y: out, count: n)
     }
 
     public static func vjp(_ c: VJPContext, _ b: inout GraphBuilder) throws -> [ValueID?] {

@@ -2,6 +2,7 @@
 
 import Foundation
 import KilnIR
+import KilnKernels
 
 public enum Sigmoid: ElementwiseOp {
     public static let name = "sigmoid"
@@ -11,7 +12,7 @@ public enum Sigmoid: ElementwiseOp {
 
     public static func tile(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
                             _ out: UnsafeMutablePointer<Float>, _ n: Int, _ p: TileParameters) {
-        mapTile(a, out, n, { var r = $0; for i in 0..<16 { r[i] = sigmoidScalar(r[i]) }; return r }, { sigmoidScalar($0) })
+        VMath.apply(VMath.sigmoid, x: a, y: out, count: n)
     }
 
     public static func vjp(_ c: VJPContext, _ b: inout GraphBuilder) throws -> [ValueID?] {
@@ -25,7 +26,3 @@ extension GraphBuilder {
     public mutating func sigmoid(_ x: ValueID) throws(ShapeError) -> ValueID { try apply(Sigmoid.self, [x]) }
 }
 
-@inline(__always)
-func sigmoidScalar(_ x: Float) -> Float {
-    x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
-}

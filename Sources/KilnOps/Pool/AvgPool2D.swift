@@ -32,6 +32,16 @@ public enum AvgPool2D: Op {
         }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try PoolAttributes(node.attributes).geometry(inputTypes[0].shape)
+        let include = try node.attributes.bool("count_include_pad", default: true)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), y: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        return { Pooling.avgPoolForward(x: x, y: y, geometry: g, countIncludePad: include, pool: pool) }
+    }
 }
 
 extension GraphBuilder {

@@ -32,6 +32,16 @@ public enum AvgPool2DBackward: Op {
         }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try PoolAttributes(node.attributes).geometry(node.type.shape)
+        let include = try node.attributes.bool("count_include_pad", default: true)
+        let dy: UnsafeMutablePointer<Float> = buffers.input(0), dx: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        return { Pooling.avgPoolBackward(dy: dy, dx: dx, geometry: g, countIncludePad: include, pool: pool) }
+    }
 }
 
 extension GraphBuilder {

@@ -23,6 +23,15 @@ public enum MaxPool2D: Op {
         }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try PoolAttributes(node.attributes).geometry(inputTypes[0].shape)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), y: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        return { Pooling.maxPoolForward(x: x, y: y, geometry: g, pool: pool) }
+    }
 }
 
 extension GraphBuilder {

@@ -29,6 +29,16 @@ public enum MaxPool2DBackward: Op {
         }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try PoolAttributes(node.attributes).geometry(inputTypes[0].shape)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), dy: UnsafeMutablePointer<Float> = buffers.input(1)
+        let dx: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        return { Pooling.maxPoolBackward(x: x, dy: dy, dx: dx, geometry: g, pool: pool) }
+    }
 }
 
 extension GraphBuilder {

@@ -25,6 +25,16 @@ public enum MaxPool2DGather: Op {
         }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let g = try PoolAttributes(node.attributes).geometry(inputTypes[0].shape)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), source: UnsafeMutablePointer<Float> = buffers.input(1)
+        let out: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        return { Pooling.maxPoolGather(x: x, g: source, out: out, geometry: g, pool: pool) }
+    }
 }
 
 extension GraphBuilder {

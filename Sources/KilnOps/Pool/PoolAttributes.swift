@@ -1,6 +1,7 @@
 // Attributes shared by the pooling ops (NHWC windows) and the naive window walk their references use.
 
 import KilnIR
+import KilnKernels
 
 public struct PoolAttributes: Hashable {
     public var kernel: [Int]   // [kh, kw]
@@ -66,5 +67,14 @@ public struct PoolAttributes: Hashable {
         var best: Int?
         for t in taps where best == nil || x[t] > x[best!] || (x[t].isNaN && !x[best!].isNaN) { best = t }
         return best
+    }
+}
+
+extension PoolAttributes {
+    /// The kernel library's geometry for an NHWC input shape.
+    func geometry(_ x: [Int]) -> Pool2DGeometry {
+        Pool2DGeometry(batch: x[0], inH: x[1], inW: x[2], channels: x[3], kernelH: kernel[0], kernelW: kernel[1],
+                       strideH: stride[0], strideW: stride[1], padTop: padding[0], padLeft: padding[1],
+                       padBottom: padding[2], padRight: padding[3])
     }
 }

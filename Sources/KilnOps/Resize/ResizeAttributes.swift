@@ -2,6 +2,7 @@
 // nearest uses floor(dst · in / out); bilinear uses align_corners = False with half-pixel centres).
 
 import KilnIR
+import KilnKernels
 
 public enum ResizeMode: String, Sendable {
     case nearest, bilinear
@@ -54,4 +55,9 @@ struct ResizeTaps {
         }
         return mode
     }
+}
+
+/// The kernel library's geometry for an NHWC resize from x to y.
+func resizeGeometry(x: [Int], y: [Int]) -> UpsampleGeometry {
+    UpsampleGeometry(batch: x[0], inH: x[1], inW: x[2], channels: x[3], outH: y[1], outW: y[2])
 }

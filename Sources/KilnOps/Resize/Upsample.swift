@@ -30,6 +30,19 @@ public enum Upsample: Op {
         ResizeTaps.forEach(x: inputs[0].shape, y: node.type.shape, mode: mode) { yi, xi, w in out.data[yi] += w * inputs[0].data[xi] }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let mode = try ResizeTaps.mode(node.attributes, op: name, inputs: inputTypes)
+        let g = resizeGeometry(x: inputTypes[0].shape, y: node.type.shape)
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), y: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        switch mode {
+        case .nearest: return { KilnKernels.Upsample.nearestForward(x: x, y: y, geometry: g, pool: pool) }
+        case .bilinear: return { KilnKernels.Upsample.bilinearForward(x: x, y: y, geometry: g, pool: pool) }
+        }
+    }
 }
 
 extension GraphBuilder {

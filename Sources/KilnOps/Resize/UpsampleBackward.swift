@@ -29,6 +29,19 @@ public enum UpsampleBackward: Op {
         ResizeTaps.forEach(x: node.type.shape, y: inputs[0].shape, mode: mode) { yi, xi, w in out.data[xi] += w * inputs[0].data[yi] }
         return out
     }
+
+    public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
+                              _ context: KernelContext) throws -> KernelThunk? {
+        guard node.type.dtype == .f32 else { return nil }
+        let mode = try ResizeTaps.mode(node.attributes, op: name, inputs: inputTypes)
+        let g = resizeGeometry(x: node.type.shape, y: inputTypes[0].shape)
+        let dy: UnsafeMutablePointer<Float> = buffers.input(0), dx: UnsafeMutablePointer<Float> = buffers.output()
+        let pool = context.pool
+        switch mode {
+        case .nearest: return { KilnKernels.Upsample.nearestBackward(dy: dy, dx: dx, geometry: g, pool: pool) }
+        case .bilinear: return { KilnKernels.Upsample.bilinearBackward(dy: dy, dx: dx, geometry: g, pool: pool) }
+        }
+    }
 }
 
 extension GraphBuilder {
