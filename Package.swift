@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln"]),
         .testTarget(name: "KilnDataTests", dependencies: ["KilnData"]),
-        .testTarget(name: "KilnZooTests", dependencies: ["KilnZoo"]),
+        .testTarget(name: "KilnZooTests", dependencies: ["KilnZoo", "Kiln", "KilnRuntime"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -23,12 +23,14 @@ struct TrainResNet: ParsableCommand {
     @Option(help: "Random seed for initialisation and data.") var seed: UInt64 = 0
     @Option(help: "Peak learning rate (cosine schedule).") var lr = 0.05
     @Option(help: "Write a safetensors checkpoint here at the end.") var checkpoint: String?
+    @Option(help: "Start from the weights of this safetensors checkpoint (torchvision names).") var initFrom: String?
 
     func run() throws {
         guard steps > 0, batch > 0, size >= 32 else { throw UsageError("--steps and --batch must be positive and --size at least 32") }
         let (model, traced) = try ResNetTraining.trace(depth: .resnet18, classes: 10, batch: batch, size: size,
                                                        optimizer: SGD(momentum: 0.9, weightDecay: 5e-4))
         try model.initialize(seed: seed)
+        if let initFrom { try Checkpoint.load(URL(fileURLWithPath: initFrom), into: model) }
         let step = try TrainStep(traced)
         let data = SyntheticImages(classes: 10, size: size, seed: seed)
         let schedule = CosineSchedule(base: lr, totalSteps: steps, warmupSteps: min(10, steps / 10))

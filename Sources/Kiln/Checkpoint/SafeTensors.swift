@@ -115,7 +115,8 @@ public enum SafeTensors {
         var tensors: [String: SafeTensor] = [:]
         var metadata: [String: String] = [:]
         var ranges: [(Int, Int, String)] = []
-        for (name, value) in header {
+        for name in header.keys.sorted() {
+            let value = header[name]!
             if name == "__metadata__" {
                 guard let m = value as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
                 metadata = m
