@@ -7,7 +7,7 @@ public enum StandardPipeline {
     public static var names: [String] { passes().map(\.name) }
 
     public static func passes() -> [any Pass] {
-        [DeadCodeElimination()]
+        [DeadCodeElimination(), Fusion(), DeadCodeElimination()]
     }
 
     /// The passes with the given names, in pipeline order (`all` for every pass, `none` for none).
