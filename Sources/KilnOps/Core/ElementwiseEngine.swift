@@ -235,6 +235,8 @@ final class TileEvaluator {
                 table[i] = tile
             }
         }
+        // An empty program is the identity on operand 0 (plain reductions use it).
+        if steps.isEmpty { return table[0] }
         let last = steps.count - 1
         for k in 0...last {
             let step = steps[k]
