@@ -11,7 +11,8 @@
 //   - Random ops merge only when attributes *and* operands are identical: a random op is a pure function of
 //     (seed, counter, element index) — counter-based — so two identical ones produce identical numbers. Ops with a
 //     different seed or counter operand stay distinct.
-// Never changes what the graph computes.
+// Never changes what the graph computes. With KILN_VERBOSE=1 each merge is logged as "cse: %N merged into %M" (ids
+// of the graph the pass received).
 
 import KilnIR
 
@@ -20,12 +21,16 @@ public struct CommonSubexpressionElimination: Pass {
     public init() {}
 
     public func run(_ graph: Graph) throws -> Graph {
-        var survivors: [Node: ValueID] = [:]
+        let verbose = PassLog.verbose
+        var survivors: [Node: (id: ValueID, sourceID: ValueID)] = [:]
         return try GraphRewriter.rewrite(graph, pass: name) { rw, node in
             if node.op == LeafOp.input.rawValue || node.op == LeafOp.state.rawValue { return rw.keep(node) }
-            if let first = survivors[node] { return first }
+            if let first = survivors[node] {
+                if verbose { PassLog.write("cse: \(rw.sourceID) merged into \(first.sourceID)") }
+                return first.id
+            }
             let id = rw.keep(node)
-            survivors[node] = id
+            survivors[node] = (id, rw.sourceID)
             return id
         }
     }

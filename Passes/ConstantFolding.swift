@@ -8,8 +8,8 @@
 // can merge them with equal splats.
 //
 // Never folded: random ops (folding would freeze one draw into the graph; keeping them as ops keeps the seed and
-// counter visible), anything reading an input or a state (its operands are not all constants), and ops without
-// operands other than constants.
+// counter visible), anything reading an input or a state (its operands are not all constants), and ops with no
+// operands at all (nothing to fold from). With KILN_VERBOSE=1 each fold is logged as "fold: <op> at %N".
 
 import KilnIR
 import KilnOps
@@ -25,9 +25,11 @@ public struct ConstantFolding: Pass {
     static let randomOps: Set<String> = [RandomUniform.name, RandomNormal.name]
 
     public func run(_ graph: Graph) throws -> Graph {
-        try GraphRewriter.rewrite(graph, pass: name) { rw, node in
+        let verbose = PassLog.verbose
+        return try GraphRewriter.rewrite(graph, pass: name) { rw, node in
             if node.op == LeafOp.constant.rawValue { return try canonicalConstant(node, &rw) }
             guard let value = try foldedValue(node, rw) else { return rw.keep(node) }
+            if verbose { PassLog.write("fold: \(node.op) at \(rw.sourceID)") }
             return rw.constant(value)
         }
     }

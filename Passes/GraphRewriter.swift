@@ -87,9 +87,10 @@ public struct GraphRewriter {
                 throw RewriteError(pass: pass, node: ValueID(i), message: "replacement \(result) does not exist")
             }
             if result != rw.keptID {
-                guard rw.graph.type(of: result) == original.type else {
-                    throw RewriteError(pass: pass, node: ValueID(i),
-                                       message: "\(original.op) of type \(original.type) replaced by a value of type \(rw.graph.type(of: result))")
+                let replacementType = rw.graph.type(of: result)
+                guard replacementType == original.type else {
+                    throw RewriteError(pass: pass, node: ValueID(i), message:
+                        "\(original.op) of type \(original.type) replaced by a value of type \(replacementType)")
                 }
                 replaced = true
             }

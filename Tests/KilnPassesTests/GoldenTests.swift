@@ -20,7 +20,8 @@ struct GoldenTests {
         if GoldenCase.updating {
             if actual != file.expected { try file.text(expected: actual).write(to: c.url, atomically: true, encoding: .utf8) }
         } else {
-            #expect(actual == file.expected, "\(c.testDescription): \(firstDifference(expected: file.expected, actual: actual))\nrun with UPDATE_GOLDEN=1 to accept the new output")
+            let difference = firstDifference(expected: file.expected, actual: actual)
+            #expect(actual == file.expected, "\(c.testDescription): \(difference)\nrun with UPDATE_GOLDEN=1 to accept it")
         }
         for seed: UInt64 in [1, 2] {
             let problems = try Equivalence.mismatches(input, output, seed: seed)

@@ -17,7 +17,8 @@ struct ResNetSimplifyTests {
         let hb = histogram(before), ha = histogram(after)
         let changed = Set(hb.keys).union(ha.keys).sorted().filter { hb[$0] != ha[$0] }
             .map { "\($0) \(hb[$0, default: 0])→\(ha[$0, default: 0])" }
-        print("resnet18-train (batch 2, 32×32): \(before.nodes.count) nodes before simplify, \(after.nodes.count) after; \(changed.joined(separator: ", "))")
+        print("resnet18-train (batch 2, 32×32): \(before.nodes.count) nodes before simplify, \(after.nodes.count) after;",
+              changed.joined(separator: ", "))
         #expect(after.nodes.count < before.nodes.count)
         #expect(after.outputs.map(\.name) == before.outputs.map(\.name))
         #expect(after.assignments.count == before.assignments.count)
