@@ -45,7 +45,7 @@ struct ResNetNumericsTests {
         let image = HostTensor(TensorType(.f32, [1, 224, 224, 3]), (0..<(224 * 224 * 3)).map { _ in rng.uniform(-2, 2) }).rounded()
         let fast = try f([ "images": image ])
 
-        let reference = try Interpreter(graph: try retypedToF64(f.compiled.optimized))
+        let reference = try Interpreter(graph: try retypedToF64(f.compiled.traced))
         for name in f.executable.stateNames {
             let v = f.executable.state(name)!
             reference.states[name] = HostTensor(v.type.with(dtype: v.dtype == .f32 ? .f64 : v.dtype), v.data)
