@@ -69,26 +69,33 @@ public enum PNG {
         png.format = image.channels == 3 ? formatRGB : formatGray
         png.flags = fast ? UInt32(PNG_IMAGE_FLAG_FAST) : 0
         let stride = Int32(image.width * image.channels)
-        // First call with a null buffer asks libpng for the exact size.
-        var size = 0
-        let sized = image.pixels.withUnsafeBufferPointer { src in
-            png_image_write_to_memory(&png, nil, &size, 0, src.baseAddress, stride, nil)
-        }
-        guard sized != 0 else {
-            defer { png_image_free(&png) }
-            throw DataError(.invalid, file: "<memory>", field: "png encode", message(of: &png))
-        }
+        // Allocate libpng's documented worst case (PNG_IMAGE_PNG_SIZE_MAX) so the image is compressed once;
+        // asking for the size first (a null buffer) would run the whole compression twice.
+        var size = maximumEncodedSize(width: image.width, height: image.height, channels: image.channels)
         var output = [UInt8](repeating: 0, count: size)
-        let written = image.pixels.withUnsafeBufferPointer { src in
-            output.withUnsafeMutableBufferPointer { dst in
-                png_image_write_to_memory(&png, dst.baseAddress, &size, 0, src.baseAddress, stride, nil)
+        var attempts = 0
+        while true {
+            let written = image.pixels.withUnsafeBufferPointer { src in
+                output.withUnsafeMutableBufferPointer { dst in
+                    png_image_write_to_memory(&png, dst.baseAddress, &size, 0, src.baseAddress, stride, nil)
+                }
             }
+            if written != 0, size <= output.count { return Array(output[0..<size]) }
+            attempts += 1
+            // A grown `size` means the buffer was too small: retry once with the size libpng asked for.
+            guard written == 0, size > output.count, attempts < 2 else {
+                defer { png_image_free(&png) }
+                throw DataError(.invalid, file: "<memory>", field: "png encode", message(of: &png))
+            }
+            output = [UInt8](repeating: 0, count: size)
         }
-        guard written != 0 else {
-            defer { png_image_free(&png) }
-            throw DataError(.invalid, file: "<memory>", field: "png encode", message(of: &png))
-        }
-        return Array(output[0..<size])
+    }
+
+    /// PNG_IMAGE_PNG_SIZE_MAX of png.h for an 8-bit gray or RGB image without colour map.
+    private static func maximumEncodedSize(width: Int, height: Int, channels: Int) -> Int {
+        let data = width * height * channels + height           // PNG_IMAGE_DATA_SIZE
+        let compressed = data + (data + 7) / 8 + (data + 63) / 64 + 11  // PNG_ZLIB_MAX_SIZE
+        return 8 + 25 + 16 + 44 + 12 + 12 + 12 * (compressed / 8192) + compressed
     }
 
     // png.h spells these as nested macros, which Swift does not import.

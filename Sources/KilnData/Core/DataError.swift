@@ -47,11 +47,12 @@ func readFileBytes(_ url: URL) throws -> [UInt8] {
     }
 }
 
-/// Writes bytes to a file, creating parent folders; reports failures as `DataError`.
-func writeFileBytes<Bytes: DataProtocol>(_ bytes: Bytes, to url: URL) throws {
+/// Writes bytes to a file, creating parent folders unless told they exist; reports failures as `DataError`.
+func writeFileBytes<Bytes: DataProtocol>(_ bytes: Bytes, to url: URL, createFolders: Bool = true) throws {
     do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
+        if createFolders {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         try Data(bytes).write(to: url)
     } catch {
         throw DataError(.io, file: url.path, "cannot be written (\(error.localizedDescription))")
