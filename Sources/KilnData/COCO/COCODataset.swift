@@ -14,6 +14,8 @@ public struct COCODataset: Sendable {
     public var imageRoot: URL
     /// What loading cleaned or skipped.
     public private(set) var report: COCOLoadReport
+    /// The JSON file the dataset came from (`<memory>` when built from values), for error messages.
+    public var sourceFile = "<memory>"
 
     private var annotationIndicesByImage: [Int: [Int]] = [:]
     private var labelByCategoryID: [Int: Int] = [:]
@@ -41,8 +43,10 @@ public struct COCODataset: Sendable {
     public static func parse(_ bytes: [UInt8], file: String = "<memory>", imageRoot: URL,
                              options: COCOLoadOptions = COCOLoadOptions()) throws -> COCODataset {
         let parsed = try COCOParser.parse(bytes, file: file, options: options)
-        return COCODataset(images: parsed.images, annotations: parsed.annotations, categories: parsed.categories,
-                           imageRoot: imageRoot, report: parsed.report)
+        var dataset = COCODataset(images: parsed.images, annotations: parsed.annotations, categories: parsed.categories,
+                                  imageRoot: imageRoot, report: parsed.report)
+        dataset.sourceFile = file
+        return dataset
     }
 
     /// Annotations of the image with id `imageID`, in file order.
@@ -86,7 +90,9 @@ public struct COCODataset: Sendable {
         var subsetReport = report
         let keptAnnotations = annotations.filter { keptIDs.contains($0.imageID) }
         subsetReport.imagesWithoutAnnotations = keptImages.count - Set(keptAnnotations.map(\.imageID)).count
-        return COCODataset(images: keptImages, annotations: keptAnnotations, categories: categories,
-                           imageRoot: imageRoot, report: subsetReport)
+        var subset = COCODataset(images: keptImages, annotations: keptAnnotations, categories: categories,
+                                 imageRoot: imageRoot, report: subsetReport)
+        subset.sourceFile = sourceFile
+        return subset
     }
 }

@@ -60,13 +60,14 @@ public struct COCOAnnotation: Equatable, Sendable {
         self.segmentation = segmentation
     }
 
-    /// The instance mask as RLE for an image of the given size (nil without a segmentation).
-    public func rle(height: Int, width: Int) throws -> RLE? {
+    /// The instance mask as RLE for an image of the given size (nil without a segmentation); `file` names the
+    /// source in errors (polygons too large to rasterise).
+    public func rle(height: Int, width: Int, file: String = "<memory>") throws -> RLE? {
         switch segmentation {
         case .none: return nil
         case .rle(let rle): return rle
         case .polygons(let polygons):
-            return try RLE(polygons: polygons, height: height, width: width, field: "annotation \(id) segmentation")
+            return try RLE(polygons: polygons, height: height, width: width, file: file, field: "annotation \(id) segmentation")
         }
     }
 }

@@ -155,7 +155,7 @@ extension COCODataset {
             guard let label = label(forCategoryID: annotation.categoryID) else { continue }
             boxes.append(Box(cocoXYWH: annotation.bbox))
             labels.append(label)
-            if let rle = try annotation.rle(height: entry.height, width: entry.width) { masks.append(rle.decode()) }
+            if let rle = try annotation.rle(height: entry.height, width: entry.width, file: sourceFile) { masks.append(rle.decode()) }
         }
         return DetectionSample(image: image, boxes: boxes, labels: labels, masks: masks.count == boxes.count ? masks : [])
     }
