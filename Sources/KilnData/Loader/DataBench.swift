@@ -22,6 +22,11 @@ public struct DataBenchConfiguration: Sendable {
     public var folder: URL?
 
     public init() {}
+
+    /// Sets `folder` from a path (for the command line); nil or empty keeps synthetic images.
+    public mutating func setFolder(path: String?) {
+        folder = path.flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
+    }
 }
 
 /// Result of one benchmark run; prints as a line or serialises as JSON.
@@ -57,6 +62,12 @@ public struct DataBenchResult: Sendable, CustomStringConvertible {
 public enum DataBench {
     /// Images per second of the DetCo view pipeline.
     public static func detco(_ configuration: DataBenchConfiguration) throws -> DataBenchResult {
+        guard configuration.size >= 8, configuration.threads >= 0, configuration.batchSize >= 1, configuration.batches >= 1,
+              configuration.sourceImages >= 1, configuration.sourceWidth >= 1, configuration.sourceHeight >= 1 else {
+            throw DataError(.invalid, file: "<bench>", "need size ≥ 8, threads ≥ 0, and positive batch, batches and source "
+                            + "sizes (got size \(configuration.size), threads \(configuration.threads), batch "
+                            + "\(configuration.batchSize), batches \(configuration.batches))")
+        }
         let source: any ImageSource
         let sourceName: String
         if let folder = configuration.folder {

@@ -48,6 +48,9 @@ public struct DetCoViews: Equatable, Sendable {
 extension DataLoader where Batch == DetCoBatch {
     /// A loader of DetCo batches over `source`.
     public static func detco(source: any ImageSource, views: DetCoViews, configuration: DataLoaderConfiguration) throws -> DataLoader<DetCoBatch> {
+        guard views.global.size >= 8, views.local.patchSize >= 1 else {
+            throw DataError(.invalid, file: "<loader>", "DetCo view size \(views.global.size) is too small (need at least 8)")
+        }
         var configuration = configuration
         configuration.sampleCount = source.count
         let batchSize = configuration.batchSize

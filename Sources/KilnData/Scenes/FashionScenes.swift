@@ -14,11 +14,16 @@ public enum FashionScenes {
     public static let version = 1
 
     /// Summary of a generation run.
-    public struct Summary: Sendable {
+    public struct Summary: Sendable, CustomStringConvertible {
         public var images: Int
         public var annotations: Int
         public var seconds: Double
         public var directory: URL
+
+        public var description: String {
+            "wrote \(images) scenes with \(annotations) annotations to \(directory.path) "
+                + "(annotations.json, images/) in \((seconds * 100).rounded() / 100) s"
+        }
     }
 
     /// COCO categories: ids 1...10 in Fashion-MNIST label order.
@@ -75,6 +80,12 @@ public enum FashionScenes {
                           description: "Kiln fashion scenes v\(version): count \(count), seed \(seed), size \(size)")
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Summary(images: count, annotations: annotations.count, seconds: seconds, directory: out)
+    }
+
+    /// `generate` with the output folder given as a path (for the command line).
+    @discardableResult
+    public static func generate(count: Int, seed: UInt64, size: Int = 96, outPath: String) throws -> Summary {
+        try generate(count: count, seed: seed, size: size, out: URL(fileURLWithPath: outPath, isDirectory: true))
     }
 
     /// The default cache folder: `$KILN_CACHE`, else `~/.cache/kiln`.
