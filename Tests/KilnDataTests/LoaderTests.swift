@@ -90,3 +90,88 @@ private func collect(source: EncodedImages, threads: Int, seed: UInt64 = 7, epoc
         #expect(result.json.serialized().hasPrefix(#"{"benchmark":"data-detco","images_per_second":"#))
     }
 }
+
+@Suite struct TaskLoaderTests {
+    @Test func classificationBatchesCarryLabelsInOrder() throws {
+        let items = try FashionItems(split: .test, size: 32, seed: 1)
+        var configuration = DataLoaderConfiguration(sampleCount: items.count, batchSize: 8, seed: 2)
+        configuration.shuffle = false
+        let loader = try DataLoader.classification(source: items, view: ClassificationView(size: 24, train: false),
+                                                   configuration: configuration)
+        loader.start(epoch: 0)
+        let batch = try #require(try loader.next())
+        #expect(batch.images.shape == [8, 24, 24, 3])
+        #expect(batch.labels.array == (0..<8).map { Int32(items.items.label(at: $0)) })
+        #expect(batch.indices.array == Array(0..<8))
+        #expect(ClassificationView(size: 224, train: false).centerBox(width: 500, height: 375)
+                == CropBox(x: (500 - 328.125) / 2, y: (375 - 328.125) / 2, width: 328.125, height: 328.125))
+    }
+
+    @Test func trainViewsAreDeterministicAcrossThreads() throws {
+        let items = try FashionItems(split: .test, size: 32, seed: 1)
+        func firstBatches(threads: Int) throws -> [[Float]] {
+            var configuration = DataLoaderConfiguration(sampleCount: 40, batchSize: 8, seed: 9)
+            configuration.threads = threads
+            let loader = try DataLoader.classification(source: items, view: ClassificationView(size: 16, train: true),
+                                                       configuration: configuration)
+            var result: [[Float]] = []
+            for epoch in 0..<2 {
+                loader.start(epoch: epoch)
+                if let batch = try loader.next() { result.append(batch.images.array + batch.labels.array.map(Float.init)) }
+            }
+            return result
+        }
+        let one = try firstBatches(threads: 1), two = try firstBatches(threads: 2)
+        #expect(two == one && one[0] != one[1])
+    }
+
+    @Test func detectionBatchesHaveStaticShapesAndConsistentTargets() throws {
+        let root = try TestData.temporaryDirectory("det-loader")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FashionScenes.generate(count: 12, seed: 5, size: 64, out: root)
+        let dataset = try COCODataset.load(root.appendingPathComponent("annotations.json"))
+        let transform = DetectionTransform(shortSides: [64, 80], maxSize: 96, flip: true, padMultiple: 32)
+        func batches(threads: Int) throws -> [DetectionBatchSnapshot] {
+            var configuration = DataLoaderConfiguration(sampleCount: 12, batchSize: 4, seed: 1)
+            configuration.threads = threads
+            let loader = try DataLoader.detection(dataset: dataset, transform: transform, maxInstances: 8, withMasks: true,
+                                                  configuration: configuration)
+            loader.start(epoch: 0)
+            var result: [DetectionBatchSnapshot] = []
+            while let batch = try loader.next() { result.append(DetectionBatchSnapshot(batch)) }
+            return result
+        }
+        let snapshots = try batches(threads: 2), single = try batches(threads: 1)
+        #expect(snapshots.count == 3 && single == snapshots)
+        for batch in snapshots {
+            for slot in 0..<4 {
+                let index = Int(batch.indices[slot])
+                let expected = dataset.annotations(forImageID: dataset.images[index].id).count
+                #expect(Int(batch.counts[slot]) == expected)
+                let (height, width) = (Int(batch.sizes[2 * slot]), Int(batch.sizes[2 * slot + 1]))
+                #expect([64, 80].contains(height) && height == width)
+                for k in 0..<expected {
+                    let box = Array(batch.boxes[(slot * 8 + k) * 4..<(slot * 8 + k + 1) * 4])
+                    #expect(box[0] >= 0 && box[2] <= Float(width) && box[0] < box[2] && box[1] < box[3])
+                    // The mask plane's tight box agrees with the stored box.
+                    var minX = 96, maxX = -1
+                    for y in 0..<96 { for x in 0..<96 where batch.masks[((slot * 8 + k) * 96 + y) * 96 + x] != 0 {
+                        minX = min(minX, x); maxX = max(maxX, x)
+                    } }
+                    #expect(abs(Float(minX) - box[0]) <= 2 && abs(Float(maxX + 1) - box[2]) <= 2)
+                }
+                #expect(batch.labels[slot * 8 + expected..<slot * 8 + 8].allSatisfy { $0 == -1 })
+            }
+        }
+    }
+}
+
+/// Copies of a detection batch's buffers (batches are reused by the loader).
+struct DetectionBatchSnapshot: Equatable {
+    var images: [Float], sizes: [Int32], boxes: [Float], labels: [Int32], counts: [Int32], masks: [UInt8], indices: [Int32]
+
+    init(_ batch: DetectionBatch) {
+        images = batch.images.array; sizes = batch.sizes.array; boxes = batch.boxes.array; labels = batch.labels.array
+        counts = batch.counts.array; masks = batch.masks?.array ?? []; indices = batch.indices.array
+    }
+}

@@ -146,8 +146,8 @@ public struct DetectionTransform: Equatable, Sendable {
 
 extension COCODataset {
     /// Image `index` with its non-crowd instances (crowd regions are not training targets in Detectron2),
-    /// labels as contiguous class indices and masks decoded at image size.
-    public func detectionSample(at index: Int) throws -> DetectionSample {
+    /// labels as contiguous class indices and (with `withMasks`) masks decoded at image size.
+    public func detectionSample(at index: Int, withMasks: Bool = true) throws -> DetectionSample {
         let image = try loadImage(at: index)
         let entry = images[index]
         var boxes: [Box] = [], labels: [Int] = [], masks: [BinaryMask] = []
@@ -155,7 +155,9 @@ extension COCODataset {
             guard let label = label(forCategoryID: annotation.categoryID) else { continue }
             boxes.append(Box(cocoXYWH: annotation.bbox))
             labels.append(label)
-            if let rle = try annotation.rle(height: entry.height, width: entry.width, file: sourceFile) { masks.append(rle.decode()) }
+            if withMasks, let rle = try annotation.rle(height: entry.height, width: entry.width, file: sourceFile) {
+                masks.append(rle.decode())
+            }
         }
         return DetectionSample(image: image, boxes: boxes, labels: labels, masks: masks.count == boxes.count ? masks : [])
     }
