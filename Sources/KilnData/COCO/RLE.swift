@@ -33,26 +33,28 @@ public struct RLE: Equatable, Sendable {
 
     /// Encodes a row-major mask.
     public init(mask: BinaryMask) {
+        self.init(mask.bits, value: 1, height: mask.height, width: mask.width)
+    }
+
+    /// Encodes the pixels of a row-major label map that equal `value` (one instance of a label image).
+    init(_ labels: [UInt8], value: UInt8, height: Int, width: Int) {
+        precondition(labels.count == height * width, "RLE: label map size differs")
         var counts: [UInt32] = []
-        var current: UInt8 = 0
+        var current = false
         var run: UInt32 = 0
-        mask.bits.withUnsafeBufferPointer { bits in
-            for x in 0..<mask.width {
+        labels.withUnsafeBufferPointer { map in
+            for x in 0..<width {
                 var index = x
-                for _ in 0..<mask.height {
-                    let bit = bits[index]
-                    if bit != current {
-                        counts.append(run)
-                        run = 0
-                        current = bit
-                    }
+                for _ in 0..<height {
+                    let bit = map[index] == value
+                    if bit != current { counts.append(run); run = 0; current = bit }
                     run += 1
-                    index += mask.width
+                    index += width
                 }
             }
         }
         counts.append(run)
-        self.init(height: mask.height, width: mask.width, counts: counts)
+        self.init(height: height, width: width, counts: counts)
     }
 
     /// The row-major mask.

@@ -56,7 +56,7 @@ public enum FashionScenes {
                     let (image, items) = composer.compose(seed: seed, index: index, scratch: scratch)
                     try writeFileBytes(try PNG.encode(image, fast: true), to: imagesFolder.appendingPathComponent(fileName(index)),
                                        createFolders: false)
-                    results.set(index, items.map { (label: $0.label, rle: RLE(mask: $0.mask)) })
+                    results.set(index, items.map { (label: $0.label, rle: $0.rle) })
                 } catch {
                     results.fail(error)
                 }

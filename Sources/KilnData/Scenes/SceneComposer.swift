@@ -9,7 +9,7 @@ import KilnKernels
 struct SceneItem {
     var label: Int
     /// Visible pixels.
-    var mask: BinaryMask
+    var rle: RLE
 }
 
 struct SceneComposer {
@@ -57,20 +57,20 @@ struct SceneComposer {
             owners = ownerMap(placements)
         }
 
+        // Render: item pixels take the item's tint modulated by its intensity; the rest show the background.
+        let tints = placements.map(\.tint)
+        let shade = shadeMap(placements)
         var pixels = [UInt8](repeating: 0, count: size * size * 3)
         for p in 0..<(size * size) {
-            var color = SIMD3(canvas[3 * p], canvas[3 * p + 1], canvas[3 * p + 2])
             let owner = Int(owners[p])
-            if owner > 0 {
-                let item = placements[owner - 1]
-                let local = (p / size - item.y) * item.side + (p % size - item.x)
-                color = item.tint * (0.3 + 0.7 * item.intensity[local])
-            }
-            for c in 0..<3 { pixels[3 * p + c] = UInt8((min(max(color[c], 0), 1) * 255).rounded()) }
+            var color = SIMD3(canvas[3 * p], canvas[3 * p + 1], canvas[3 * p + 2])
+            if owner > 0 { color = tints[owner - 1] * (0.3 + 0.7 * shade[p]) }
+            color = (color.clamped(lowerBound: SIMD3(repeating: 0), upperBound: SIMD3(repeating: 1)) * 255
+                     + SIMD3(repeating: 0.5))
+            pixels[3 * p] = UInt8(color.x); pixels[3 * p + 1] = UInt8(color.y); pixels[3 * p + 2] = UInt8(color.z)
         }
-        let sceneItems = placements.indices.map { k -> SceneItem in
-            SceneItem(label: placements[k].label,
-                      mask: BinaryMask(width: size, height: size, bits: owners.map { $0 == UInt8(k + 1) ? 1 : 0 }))
+        let sceneItems = placements.indices.map { k in
+            SceneItem(label: placements[k].label, rle: RLE(owners, value: UInt8(k + 1), height: size, width: size))
         }
         return (Image(width: size, height: size, channels: 3, pixels: pixels), sceneItems)
     }
@@ -96,6 +96,19 @@ struct SceneComposer {
                                 outWidth: side, outHeight: side, flip: flip, output: base, scratch: scratch)
         }
         return (0..<(side * side)).map { rgb[3 * $0] }
+    }
+
+    /// Intensity of the item that owns each canvas pixel (0 where the background shows).
+    private func shadeMap(_ placements: [Placement]) -> [Float] {
+        var shade = [Float](repeating: 0, count: size * size)
+        for item in placements {
+            for dy in 0..<item.side {
+                for dx in 0..<item.side where item.intensity[dy * item.side + dx] > alphaThreshold {
+                    shade[(item.y + dy) * size + item.x + dx] = item.intensity[dy * item.side + dx]
+                }
+            }
+        }
+        return shade
     }
 
     /// Owner of each canvas pixel: 0 = background, k = placement k − 1 (later placements win).
