@@ -42,6 +42,28 @@ private func collect(source: EncodedImages, threads: Int, seed: UInt64 = 7, epoc
         #expect(try collect(source: source, threads: 2, seed: 8).batches != reference)
     }
 
+    @Test func restartingAnEpochMidwayGivesTheSameBatches() throws {
+        let source = try smallSource(count: 24)
+        var configuration = DataLoaderConfiguration(sampleCount: 24, batchSize: 4, seed: 12)
+        configuration.threads = 2
+        configuration.prefetch = 3
+        let loader = try DataLoader.detco(source: source, views: DetCoViews(size: 32), configuration: configuration)
+        func epoch(_ e: Int) throws -> [[Float]] {
+            loader.start(epoch: e)
+            var all: [[Float]] = []
+            while let batch = try loader.next() { all.append(batch.x1.array + batch.x3.array) }
+            return all
+        }
+        let reference = try epoch(1)
+        for _ in 0..<3 {
+            loader.start(epoch: 1)
+            _ = try loader.next()  // abandon the epoch with batches still being prefetched
+            loader.start(epoch: 0)
+            _ = try loader.next()
+        }
+        #expect(try epoch(1) == reference)
+    }
+
     @Test func batchLayoutAndOrder() throws {
         let source = try smallSource(count: 6)
         var configuration = DataLoaderConfiguration(sampleCount: 6, batchSize: 4, seed: 3)

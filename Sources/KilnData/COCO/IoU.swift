@@ -16,8 +16,10 @@ public enum IoU {
         return union > 0 ? intersection / union : 0
     }
 
-    /// IoU of two masks of equal size; with `crowd` the union is replaced by the area of `detection`.
+    /// IoU of two masks; with `crowd` the union is replaced by the area of `detection`. Masks of different
+    /// sizes give -1, as in pycocotools.
     public static func mask(_ detection: RLE, _ groundTruth: RLE, crowd: Bool = false) -> Double {
+        guard detection.height == groundTruth.height, detection.width == groundTruth.width else { return -1 }
         let intersection = Double(RLE.intersectionArea(detection, groundTruth))
         let union = crowd ? Double(detection.area)
             : Double(detection.area) + Double(groundTruth.area) - intersection

@@ -106,6 +106,7 @@ final class LoaderState<Batch: AnyObject>: @unchecked Sendable {
     private var released = 0           // batches handed back by the consumer
     private var nextToReturn = 0
     private var handedOut = false
+    private var inFlight = 0           // jobs being filled outside the lock
     private var ringBatch: [Int]       // which batch each ring entry currently holds
     private var remaining: [Int]       // unfinished jobs per ring entry
     private var failure: [DataError?]  // first failure per ring entry
@@ -143,6 +144,9 @@ final class LoaderState<Batch: AnyObject>: @unchecked Sendable {
     func start(epoch: Int) {
         let newOrder = order(epoch: epoch)
         condition.lock()
+        // Jobs of the previous epoch still running would write into reused batches: let them finish first.
+        active = false
+        while inFlight > 0 { condition.wait() }
         generation += 1
         self.epoch = epoch
         positions = newOrder
@@ -174,6 +178,7 @@ final class LoaderState<Batch: AnyObject>: @unchecked Sendable {
         let ringIndex = batch % ring.count
         if slot == 0 { ringBatch[ringIndex] = batch; remaining[ringIndex] = configuration.batchSize; failure[ringIndex] = nil }
         nextJob += 1
+        inFlight += 1
         return (generation, batch, slot, ringIndex, batch * configuration.batchSize + slot)
     }
 
@@ -193,6 +198,8 @@ final class LoaderState<Batch: AnyObject>: @unchecked Sendable {
     }
 
     private func finish(_ jobGeneration: Int, ringIndex: Int, outcome: JobOutcome) {
+        inFlight -= 1
+        if inFlight == 0 { condition.broadcast() }
         guard jobGeneration == generation else { return }  // the epoch was restarted meanwhile
         skipped += outcome.skips.count
         for message in outcome.skips where skipMessages.count < 10 { skipMessages.append(message) }
