@@ -9,7 +9,7 @@ import KilnZoo
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model of the zoo.",
-        subcommands: [TrainResNet.self])
+        subcommands: [PretrainDetCo.self, PretrainMoCo.self, TrainResNet.self])
 }
 
 struct TrainResNet: ParsableCommand {

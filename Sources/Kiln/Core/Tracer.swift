@@ -138,20 +138,19 @@ public final class Tracer {
         }
     }
 
-    /// Records that `parameter` takes `value` after the step (used for running statistics).
+    /// Sets `parameter` to `value`: later uses in this trace read `value`, and the parameter holds it after the
+    /// step (the last update wins). A layer called twice in one step (DetCo's backbone on global and local views)
+    /// thus updates its BN running statistics twice, in order, as PyTorch does; a momentum encoder is updated
+    /// before its forward pass (MoCo: θk ← m·θk + (1−m)·θq).
     public func update(_ parameter: Parameter, to value: Tensor) {
         guard error == nil else { return }
         _ = self.value(of: parameter)
         updates.append((parameter, value.id))
-    }
-
-    /// From now on, uses of `parameter` in this trace read `value`, and the parameter takes `value` after the
-    /// step. This is how a momentum encoder is updated before its forward pass (MoCo: θk ← m·θk + (1−m)·θq).
-    public func rebind(_ parameter: Parameter, to value: Tensor) {
-        guard error == nil else { return }
-        update(parameter, to: value)
         overrides[ObjectIdentifier(parameter)] = value.id
     }
+
+    /// The same as `update(_:to:)`; reads as "from now on this parameter is".
+    public func rebind(_ parameter: Parameter, to value: Tensor) { update(parameter, to: value) }
 
     /// A scalar i64 state counting executed steps; random ops use it so every step draws fresh numbers.
     public var stepCounter: Tensor {
@@ -181,10 +180,17 @@ public final class Tracer {
         return nextRandomSeed
     }
 
-    /// Appends the recorded state updates as assignments.
+    /// Appends the recorded state updates as assignments (the last update of each parameter).
     func finishUpdates() {
+        var last: [ObjectIdentifier: ValueID] = [:]
+        var order: [ObjectIdentifier] = []
         for (p, v) in updates {
-            if let id = parameterValues[ObjectIdentifier(p)] { builder.assign(id, v) }
+            let key = ObjectIdentifier(p)
+            if last[key] == nil { order.append(key) }
+            last[key] = v
+        }
+        for key in order {
+            if let id = parameterValues[key], let v = last[key] { builder.assign(id, v) }
         }
         updates.removeAll()
     }

@@ -1,0 +1,83 @@
+// Everything that defines a pre-training run; stored in checkpoints so `--resume` can refuse a mismatch.
+
+import Foundation
+import Kiln
+
+public enum PretrainingMethod: String, Codable, Sendable, CaseIterable {
+    case detco, mocov2
+}
+
+public struct PretrainingConfiguration: Codable, Equatable, Sendable {
+    public var method: PretrainingMethod
+    public var depth = 18
+    /// Global view size; DetCo's local patches scale with it (64 at 224).
+    public var size = 64
+    public var batch = 32
+    public var steps = 300
+    /// Peak learning rate for a batch of 256, scaled linearly with the batch (MoCo's rule).
+    public var baseLearningRate = 0.24
+    public var warmupSteps = 20
+    public var weightDecay = 1e-4
+    public var sgdMomentum = 0.9
+    public var keyMomentum = 0.99
+    public var queueSize = 4096
+    public var temperature = 0.2
+    public var levelWeights = [0.1, 0.4, 0.7, 1.0]
+    public var contrasts = ["g2g", "l2g", "l2l"]
+    public var sharedGlobalQueue = false
+    public var shareQueuesAcrossLevels = false
+    public var batchNormSplits = 2
+    public var seed: UInt64 = 0
+    public var checkpointEvery = 100
+
+    public init(method: PretrainingMethod) { self.method = method }
+
+    /// The demo preset (ResNet-18, 64×64 fashion scenes, a few minutes on two cores).
+    public static func demo(_ method: PretrainingMethod) -> PretrainingConfiguration { PretrainingConfiguration(method: method) }
+
+    public var learningRate: Double { baseLearningRate * Double(batch) / 256 }
+
+    public var resnetDepth: ResNet.Depth? { ResNet.Depth(rawValue: depth) }
+
+    /// Problems a user can fix, as messages; empty when the configuration is runnable.
+    public func problems() -> [String] {
+        var out: [String] = []
+        if resnetDepth == nil { out.append("--depth must be 18, 34, 50 or 101") }
+        if batch < 2 || batch % max(batchNormSplits, 1) != 0 { out.append("--batch must be ≥ 2 and divisible by the \(batchNormSplits) BN splits") }
+        if size < 32 { out.append("--size must be at least 32") }
+        if steps < 1 { out.append("--steps must be positive") }
+        if queueSize % batch != 0 { out.append("the queue size \(queueSize) must be a multiple of the batch \(batch)") }
+        if levelWeights.count != 4 { out.append("level weights need 4 values (Res2..Res5)") }
+        if contrasts.contains(where: { DetCoContrast(rawValue: $0) == nil }) { out.append("contrasts are g2g, l2g, l2l") }
+        return out
+    }
+
+    public var moco: MoCoConfiguration {
+        var c = MoCoConfiguration()
+        c.depth = resnetDepth ?? .resnet18
+        c.queueSize = queueSize
+        c.momentum = keyMomentum
+        c.temperature = temperature
+        c.batchNormSplits = batchNormSplits
+        return c
+    }
+
+    public var detco: DetCoConfiguration {
+        var c = DetCoConfiguration()
+        c.depth = resnetDepth ?? .resnet18
+        c.queueSize = queueSize
+        c.momentum = keyMomentum
+        c.levelWeights = levelWeights
+        c.contrasts = Set(contrasts.compactMap(DetCoContrast.init(rawValue:)))
+        c.queueLayout = sharedGlobalQueue ? .sharedGlobal : .perContrast
+        c.shareQueuesAcrossLevels = shareQueuesAcrossLevels
+        c.batchNormSplits = batchNormSplits
+        return c
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,106 @@
+// `zoo train detco` / `zoo train mocov2`: self-supervised pre-training on the built-in demo scenes (default) or a
+// folder of images, with a progress bar, metrics.jsonl, loss.png, checkpoints and --resume.
+
+import ArgumentParser
+import Foundation
+import Kiln
+import KilnData
+import KilnZoo
+
+struct PretrainOptions: ParsableArguments {
+    @Option(help: "Training steps (default: the demo schedule).") var steps: Int?
+    @Option(help: "Train for this many epochs instead of --steps.") var epochs: Int?
+    @Option(help: "Images per step.") var batch = 32
+    @Option(help: "Global view size (local patches scale with it).") var size = 64
+    @Option(help: "ResNet depth: 18 or 50.") var depth = 18
+    @Option(help: "Peak learning rate per 256 images (scaled linearly with --batch).") var lr: Double?
+    @Option(help: "Key-encoder momentum m.") var momentum: Double?
+    @Option(help: "Keys in each queue (a multiple of --batch).") var queueSize: Int?
+    @Option(help: "BN sub-batches (shuffle-BN emulation).") var bnSplits = 2
+    @Option(help: "A folder of JPEG/PNG images (default: the built-in fashion scenes).") var data: String?
+    @Option(help: "Output folder for metrics.jsonl, loss.png and checkpoint.safetensors.") var out: String?
+    @Option(help: "Write a checkpoint every N steps (and at the end).") var checkpointEvery = 100
+    @Flag(help: "Continue the run saved in --out from its last checkpoint.") var resume = false
+    @Option(help: "Random seed (initialisation, data order, augmentation).") var seed: UInt64 = 0
+    @Option(help: "Data-loader threads.") var dataThreads = 2
+
+    func configuration(_ method: PretrainingMethod) -> PretrainingConfiguration {
+        var c = PretrainingConfiguration.demo(method)
+        c.batch = batch
+        c.size = size
+        c.depth = depth
+        if let steps { c.steps = steps }
+        if let lr { c.baseLearningRate = lr }
+        if let momentum { c.keyMomentum = momentum }
+        if let queueSize { c.queueSize = queueSize }
+        c.batchNormSplits = bnSplits
+        c.seed = seed
+        c.checkpointEvery = max(checkpointEvery, 1)
+        return c
+    }
+
+    func source() throws -> any ImageSource {
+        if let data { return try ImageFolder(root: URL(fileURLWithPath: data)) }
+        FileHandle.standardError.write(Data("preparing the built-in fashion scenes (generated once, then cached)…\n".utf8))
+        let scenes = try FashionScenes.ensureCached()
+        return try ImageFolder(root: scenes.appendingPathComponent("images"))
+    }
+}
+
+struct PretrainDetCo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detco", abstract: "Pre-train DetCo (multi-level global/local contrastive learning).")
+
+    @OptionGroup var options: PretrainOptions
+    @Option(help: "Loss weights of Res2..Res5, comma separated.") var levelWeights = "0.1,0.4,0.7,1.0"
+    @Option(help: "Contrasts to use: any of g2g,l2g,l2l.") var contrasts = "g2g,l2g,l2l"
+    @Flag(help: "local→global reads the global↔global queue (8 queues instead of 12).") var sharedGlobalQueue = false
+    @Flag(help: "One queue per contrast shared by all levels.") var shareQueuesAcrossLevels = false
+
+    func run() throws {
+        var c = options.configuration(.detco)
+        let weights = levelWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard weights.count == 4 else { throw UsageError("--level-weights needs four numbers, e.g. 0.1,0.4,0.7,1.0") }
+        c.levelWeights = weights
+        c.contrasts = contrasts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        c.sharedGlobalQueue = sharedGlobalQueue
+        c.shareQueuesAcrossLevels = shareQueuesAcrossLevels
+        try Pretrainer.run(c, options)
+    }
+}
+
+struct PretrainMoCo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mocov2", abstract: "Pre-train MoCo v2.")
+
+    @OptionGroup var options: PretrainOptions
+
+    func run() throws { try Pretrainer.run(options.configuration(.mocov2), options) }
+}
+
+enum Pretrainer {
+    static func run(_ configuration: PretrainingConfiguration, _ options: PretrainOptions) throws {
+        var c = configuration
+        for problem in c.problems() { throw UsageError(problem) }
+        let source = try options.source()
+        if let epochs = options.epochs {
+            guard epochs > 0 else { throw UsageError("--epochs must be positive") }
+            c.steps = epochs * max(source.count / c.batch, 1)
+        }
+        let out = URL(fileURLWithPath: options.out ?? "runs/\(c.method.rawValue)")
+        let run = try PretrainingRun(c, source: source, out: out, resume: options.resume, dataThreads: options.dataThreads)
+        let name = c.method == .detco ? "DetCo" : "MoCo v2"
+        print("\(name), ResNet-\(c.depth), batch \(c.batch), \(c.size)×\(c.size), \(c.steps) steps "
+              + "(\(run.batchesPerEpoch) per epoch of \(source.count) images), lr \(c.learningRate), queue \(c.queueSize), out \(out.path)"
+              + (run.nextStep > 0 ? ", resuming after step \(run.nextStep)" : ""))
+        let bar = ProgressBar(total: c.steps)
+        try run.run { r in
+            let terms = r.losses.keys.filter { $0 != "loss" }.sorted()
+                .map { String(format: "%@ %.4f", String($0.dropFirst(5)), r.losses[$0]!) }.joined(separator: " ")
+            let fields = String(format: "epoch %d loss %.4f ", r.epoch, r.losses["loss"] ?? .nan) + terms
+                + String(format: " lr %.4f %.1f img/s", r.learningRate, r.imagesPerSecond)
+            bar.update(r.step, fields)
+        }
+        print("done: \(out.appendingPathComponent("checkpoint.safetensors").path), \(out.appendingPathComponent("metrics.jsonl").path), "
+              + out.appendingPathComponent("loss.png").path)
+    }
+}
