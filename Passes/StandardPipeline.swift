@@ -6,8 +6,9 @@ public enum StandardPipeline {
     /// Names accepted by `zoo graph dump --passes`.
     public static var names: [String] { passes().map(\.name) }
 
+    /// Scheduling and memory planning come last: they order and place the nodes the other passes leave.
     public static func passes() -> [any Pass] {
-        [DeadCodeElimination()]
+        [DeadCodeElimination(), Scheduling(), MemoryPlanning()]
     }
 
     /// The passes with the given names, in pipeline order (`all` for every pass, `none` for none).
