@@ -11,7 +11,7 @@ struct Zoo: ParsableCommand {
         commandName: "zoo",
         abstract: "Kiln's model zoo: train, inspect, benchmark and evaluate models.",
         version: version,
-        subcommands: [TrainCommand.self, GraphCommand.self, CheckpointCommand.self]
+        subcommands: [TrainCommand.self, GraphCommand.self, CheckpointCommand.self, ProfileCommand.self]
     )
 }
 
