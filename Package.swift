@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnOps"]),
         .testTarget(name: "KilnKernelsTests", dependencies: ["KilnKernels"]),
         .testTarget(name: "KilnOpsTests", dependencies: ["KilnOps", "KilnRuntime"]),
-        .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnRuntime"],
+        .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnRuntime", "KilnZoo"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln"]),

@@ -7,7 +7,7 @@
 //     reader of `s` runs before it — or is its own node, when that node is elementwise (it reads each element before
 //     writing it). No output or assignment may read `s` itself (they would see the new value);
 //   - `.arena(b)`: a heap buffer. A value normally opens its own buffer, except:
-//       in place — an elementwise node (an elementwise op, or a fused node whose body is an elementwise tile
+//       in place — an elementwise node (an elementwise op, or a fused node whose plan is an elementwise tile
 //       program) whose operand has the same size and element count and whose buffer dies at this node (every value
 //       in it has its last use here) writes its result over that operand;
 //       views — a reshape shares its operand's buffer (its kernel then copies nothing); the buffer stays live until
@@ -93,9 +93,9 @@ public struct BufferSharing: Sendable {
         guard let op = OpRegistry.op(named: node.op) else { return false }
         if op.fusion == .elementwise { return true }
         // NOTE: a fused node is in-place capable only when its kernel is the elementwise tile engine, which reads
-        // every element of a tile before writing that tile's results.
+        // every element of a tile before writing that tile's results (a fused reduction is not).
         guard node.op == Fused.name, case .graph(let body)? = node.attributes["body"] else { return false }
-        return Fused.program(body, outputShape: node.type.shape) != nil
+        return Fused.plan(body)?.kind == .elementwise
     }
 
     /// The operand and buffer node `t` may share, if any.

@@ -19,7 +19,7 @@ public enum Autodiff {
         let forwardCount = b.graph.nodes.count
         var dependsOnWrt = [Bool](repeating: false, count: forwardCount)
         for v in wrt { dependsOnWrt[v.index] = true }
-        for (i, node) in b.graph.nodes.enumerated() where !dependsOnWrt[i] {
+        for (i, node) in b.graph.nodes.enumerated() where !dependsOnWrt[i] && node.op != StopGradient.name {
             dependsOnWrt[i] = node.inputs.contains { dependsOnWrt[$0.index] }
         }
         let seed = b.constant(1, lossType)

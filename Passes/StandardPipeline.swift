@@ -1,26 +1,42 @@
-// The default pass pipeline used when compiling a step.
+// The default pass pipeline used when compiling a step, and pass selection by name (`zoo graph dump --passes`).
 
+import Foundation
 import KilnIR
 
 public enum StandardPipeline {
-    /// Names accepted by `zoo graph dump --passes`.
-    public static var names: [String] { passes().map(\.name) }
-
-    /// Scheduling and memory planning come last: they order and place the nodes the other passes leave.
+    /// The passes of the standard pipeline, in order. Scheduling and memory planning come last: they order and
+    /// place the nodes the other passes leave.
     public static func passes() -> [any Pass] {
-        [DeadCodeElimination(), Scheduling(), MemoryPlanning()]
+        [
+            Simplify(),
+            Fusion(),
+            DeadCodeElimination(),
+            Scheduling(),
+            MemoryPlanning(),
+        ]
     }
 
-    /// The passes with the given names, in pipeline order (`all` for every pass, `none` for none).
+    /// Every pass that can be selected by name: the pipeline's passes, then the parts of composite passes.
+    public static func selectable() -> [any Pass] {
+        passes() + Simplify.parts()
+    }
+
+    /// Names accepted by `select`.
+    public static var names: [String] { selectable().map(\.name) }
+
+    /// The passes with the given comma-separated names, in the order given (`all` for the standard pipeline,
+    /// `none` for no pass).
     public static func select(_ spec: String) throws -> [any Pass] {
         if spec == "all" { return passes() }
         if spec == "none" || spec.isEmpty { return [] }
-        let wanted = spec.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let known = passes()
-        for name in wanted where !known.contains(where: { $0.name == name }) {
-            throw PipelineSelectionError(name: name, known: known.map(\.name))
+        let known = selectable()
+        return try spec.split(separator: ",").map { part in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let pass = known.first(where: { $0.name == name }) else {
+                throw PipelineSelectionError(name: name, known: known.map(\.name))
+            }
+            return pass
         }
-        return known.filter { wanted.contains($0.name) }
     }
 }
 

@@ -81,6 +81,12 @@ let gradCases: [GradCase] = [
     GradCase(name: "div/broadcast", inputs: [f64([3, 4]), f64([4])], values: { i, t, rng in
         (0..<t.count).map { _ in i == 1 ? rng.uniform(0.5, 2) : rng.uniform(-1, 1) }
     }) { b, x in try b.div(x[0], x[1]) },
+    GradCase(name: "dynamic_slice", inputs: [f64([5, 4]), i32([2])], values: { i, t, rng in
+        i == 1 ? [2, 7] : (0..<t.count).map { _ in rng.uniform(-1, 1) }   // column start 7 is clamped to 1
+    }) { b, x in try b.dynamicSlice(x[0], start: x[1], sizes: [2, 3]) },
+    GradCase(name: "dynamic_update_slice", inputs: [f64([5, 4]), f64([2, 4]), i32([2])], values: { i, t, rng in
+        i == 2 ? [3, 0] : (0..<t.count).map { _ in rng.uniform(-1, 1) }
+    }) { b, x in try b.dynamicUpdateSlice(x[0], update: x[1], start: x[2]) },
     GradCase(name: "equal", inputs: [f64([3, 4]), f64([3, 4])], differentiable: false) { b, x in try b.cast(try b.equal(x[0], x[1]), .f64) },
     GradCase(name: "exp", inputs: [f64([3, 4])]) { b, x in try b.exp(x[0]) },
     GradCase(name: "fused", inputs: [f64([2, 3]), f64([3])], values: Draw.distinct) { b, x in

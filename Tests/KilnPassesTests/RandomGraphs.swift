@@ -1,7 +1,8 @@
 // Seeded random graphs for planner and scheduler invariants: inputs, states and constants, then a random mix of
-// elementwise (single and fused), reduction, reshape, transpose, matmul and convolution nodes over a small family
-// of related shapes, random outputs, and state assignments — some computed from the state itself (in-place
-// candidates), some with readers of the state after the new value (which must block state-buffer reuse).
+// elementwise (single and fused), reduction (plain and fused), reshape, transpose, matmul and convolution nodes
+// over a small family of related shapes, random outputs, and state assignments — some computed from the state
+// itself (in-place candidates), some with readers of the state after the new value (which must block state-buffer
+// reuse).
 
 import KilnIR
 import KilnKernels
@@ -98,12 +99,18 @@ enum RandomGraphs {
             let weight = b.constant(Double(rng.uniform(-0.5, 0.5)), TensorType(.f32, [out, 3, 3, shape[3]]))
             return try b.conv2d(x, weight, ConvAttributes(padding: [1, 1, 1, 1]))
         default:
-            // fused(x, y) = relu(x * y + x) with y of x's shape (or x itself).
+            // fused(x, y) = relu(x * y + x) with y of x's shape (or x itself), or a fused reduction
+            // sum(x * y) over the last axis with keepdims — the same byte size when that axis has length 1, but not
+            // an elementwise kernel, so never in place.
             let same = pool.filter { b.type(of: $0) == b.type(of: x) }
             let y = same[rng.below(same.count)]
             var body = GraphBuilder(name: "body")
             let a0 = body.input("0", b.type(of: x)), a1 = body.input("1", b.type(of: y))
-            body.output("out", try body.relu(try body.add(try body.mul(a0, a1), a0)))
+            if !shape.isEmpty && rng.bernoulli(0.3) {
+                body.output("out", try body.reduceSum(try body.mul(a0, a1), axes: [shape.count - 1], keepdims: true))
+            } else {
+                body.output("out", try body.relu(try body.add(try body.mul(a0, a1), a0)))
+            }
             return try b.apply(Fused.self, [x, y], ["body": .graph(body.graph)])
         }
     }

@@ -22,6 +22,8 @@ func retypedToF64(_ g: Graph) throws -> Graph {
     for i in out.nodes.indices {
         if out.nodes[i].type.dtype == .f32 { out.nodes[i].type.dtype = .f64 }
         if case .string("f32")? = out.nodes[i].attributes["dtype"] { out.nodes[i].attributes["dtype"] = .string("f64") }
+        // Fused nodes carry their body as a graph attribute: retype it too.
+        if case .graph(let body)? = out.nodes[i].attributes["body"] { out.nodes[i].attributes["body"] = .graph(try retypedToF64(body)) }
     }
     try OpRegistry.verify(out)
     return out

@@ -21,7 +21,7 @@ public enum Checkpoint {
     }
 
     /// Saves a model's parameters and buffers (plus any extra tensors) atomically.
-    public static func save(_ model: any Layer, extra: [String: SafeTensor] = [:], metadata: [String: String] = [:],
+    public static func save(_ model: any Module, extra: [String: SafeTensor] = [:], metadata: [String: String] = [:],
                             to url: URL) throws {
         var all = try tensors(try model.namedParameters())
         for (k, v) in extra { all[k] = v }
@@ -31,12 +31,12 @@ public enum Checkpoint {
     /// Loads tensors into a model's parameters. With `strict`, every parameter must be present; tensors not
     /// belonging to the model are returned (e.g. optimizer state).
     @discardableResult
-    public static func load(_ url: URL, into model: any Layer, strict: Bool = true, prefix: String = "") throws -> [String: SafeTensor] {
+    public static func load(_ url: URL, into model: any Module, strict: Bool = true, prefix: String = "") throws -> [String: SafeTensor] {
         let (tensors, _) = try SafeTensors.read(url)
         return try apply(tensors, file: url.path, to: model, strict: strict, prefix: prefix)
     }
 
-    public static func apply(_ tensors: [String: SafeTensor], file: String, to model: any Layer, strict: Bool = true,
+    public static func apply(_ tensors: [String: SafeTensor], file: String, to model: any Module, strict: Bool = true,
                              prefix: String = "") throws -> [String: SafeTensor] {
         var rest = tensors
         for (name, p) in try model.namedParameters() {

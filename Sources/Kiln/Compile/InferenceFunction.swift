@@ -8,7 +8,7 @@ public final class InferenceFunction {
     public let compiled: CompiledGraph
     public let outputNames: [String]
 
-    public init(models: [any Layer], inputs: [(String, TensorType)], options: CompileOptions = CompileOptions(),
+    public init(models: [any Module], inputs: [(String, TensorType)], options: CompileOptions = CompileOptions(),
                 training: Bool = false, body: (Tracer, [String: Tensor]) -> [String: Tensor]) throws {
         var outputs: [String: Tensor] = [:]
         let (graph, tracer) = try Tracer.trace(name: "inference", training: training, models: models) { t in

@@ -23,7 +23,7 @@ public final class TrainStep {
     /// - Parameters:
     ///   - inputs: the fed inputs (name and type), in order.
     ///   - body: computes named outputs from the inputs; must return a scalar "loss".
-    public convenience init(models: [any Layer], inputs: [(String, TensorType)], optimizer: any Optimizer,
+    public convenience init(models: [any Module], inputs: [(String, TensorType)], optimizer: any Optimizer,
                             options: CompileOptions = CompileOptions(),
                             body: (Tracer, [String: Tensor]) -> [String: Tensor]) throws {
         let traced = try TrainStep.trace(models: models, inputs: inputs, optimizer: optimizer,
@@ -47,7 +47,7 @@ public final class TrainStep {
     }
 
     /// Builds the train-step graph: forward, loss, gradients, optimizer update, state assignments.
-    public static func trace(models: [any Layer], inputs: [(String, TensorType)], optimizer: any Optimizer,
+    public static func trace(models: [any Module], inputs: [(String, TensorType)], optimizer: any Optimizer,
                              trainable: ((String) -> Bool)? = nil,
                              body: (Tracer, [String: Tensor]) -> [String: Tensor]) throws -> TracedStep {
         var outputs: [String: Tensor] = [:]

@@ -3,7 +3,10 @@
 
 import KilnIR
 
-public protocol Layer<Input, Output>: AnyObject {
+/// Anything that owns parameters, found by reflection: layers, and containers such as a queue of keys.
+public protocol Module: AnyObject {}
+
+public protocol Layer<Input, Output>: Module {
     associatedtype Input = Tensor
     associatedtype Output = Tensor
     /// The computation; call the layer itself (`layer(x)`), which records the call site.
@@ -16,7 +19,9 @@ extension Layer {
         guard let tracer = Tracer.current, !file.hasPrefix("Kiln/") else { return forward(input) }
         return tracer.withCallSite(file, line) { forward(input) }
     }
+}
 
+extension Module {
     /// Every parameter and buffer with its dotted name, in declaration order.
     public func namedParameters(prefix: String = "") throws -> [(String, Parameter)] {
         var out: [(String, Parameter)] = []
@@ -77,13 +82,15 @@ enum ParameterWalker {
             }
         }
         for (label, child) in children where isParameterBearing(child) {
-            try walk(child, prefix: prefix.isEmpty ? label : "\(prefix).\(label)", visit)
+            // An empty label splices the child's parameters into this level (a wrapper that keeps its child's names).
+            let name = label.isEmpty ? prefix : prefix.isEmpty ? label : "\(prefix).\(label)"
+            try walk(child, prefix: name, visit)
         }
     }
 
     /// Only parameters, layers and containers of them are walked (not configuration values).
     static func isParameterBearing(_ value: Any) -> Bool {
-        if value is Parameter || value is any Layer || value is ChildNaming { return true }
+        if value is Parameter || value is any Module || value is ChildNaming { return true }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional: return mirror.children.first.map { isParameterBearing($0.value) } ?? false

@@ -68,6 +68,8 @@ public enum Initializer: Sendable {
     case constant(Double)
     case uniform(low: Double, high: Double)
     case normal(mean: Double, std: Double)
+    /// Standard-normal rows of `length`, each scaled to unit L2 norm (MoCo's random initial queue).
+    case unitRows(length: Int)
 
     /// kaiming_normal_(mode="fan_out", nonlinearity="relu"): N(0, √(2 / fan_out)) — torchvision ResNet convolutions.
     public static func kaimingNormalFanOut(_ fanOut: Int) -> Initializer { .normal(mean: 0, std: (2 / Double(fanOut)).squareRoot()) }
@@ -84,6 +86,14 @@ public enum Initializer: Sendable {
         case .constant(let v): return [Float](repeating: Float(v), count: count)
         case .uniform(let lo, let hi): return (0..<count).map { _ in Float(rng.uniform(lo, hi)) }
         case .normal(let mean, let std): return (0..<count).map { _ in Float(rng.normal(mean: mean, std: std)) }
+        case .unitRows(let length):
+            var v = (0..<count).map { _ in rng.normal() }
+            for start in stride(from: 0, to: count, by: Swift.max(length, 1)) {
+                let end = Swift.min(start + length, count)
+                let norm = Swift.max(v[start..<end].reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+                for i in start..<end { v[i] /= norm }
+            }
+            return v.map(Float.init)
         }
     }
 }

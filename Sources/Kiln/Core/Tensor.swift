@@ -154,6 +154,22 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// `x` with the window at run-time coordinates `start` replaced by `update` (clamped into range).
+    public func updatingSlice(_ update: Tensor, start: Tensor, file: String = #fileID, line: Int = #line) -> Tensor {
+        record(nil, file, line) { try $0.dynamicUpdateSlice(id, update: update.id, start: start.id) }
+    }
+    /// The window of shape `sizes` at run-time coordinates `start`.
+    public func dynamicSlice(start: Tensor, sizes: [Int], file: String = #fileID, line: Int = #line) -> Tensor {
+        record(type.with(shape: sizes), file, line) { try $0.dynamicSlice(id, start: start.id, sizes: sizes) }
+    }
+}
+
+/// Mean over rows of −log softmax(logits)[0]: InfoNCE's cross-entropy with the positive logit in column 0.
+public func crossEntropyFirstClass(_ logits: Tensor, file: String = #fileID, line: Int = #line) -> Tensor {
+    logits.record(TensorType(logits.dtype, []), file, line) { try $0.crossEntropyFirstClass(logits: logits.id) }
+}
+
 /// Mean cross-entropy of logits (N, C) against integer labels (N,).
 public func crossEntropy(_ logits: Tensor, labels: Tensor, file: String = #fileID, line: Int = #line) -> Tensor {
     logits.record(TensorType(logits.dtype, []), file, line) { try $0.crossEntropy(logits: logits.id, labels: labels.id) }

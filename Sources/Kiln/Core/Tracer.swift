@@ -11,6 +11,17 @@ public final class Tracer {
     public internal(set) var builder: GraphBuilder
     /// Whether layers run in training mode (batch statistics, dropout).
     public let training: Bool
+    /// Training-mode BatchNorm layers normalise this many equal sub-batches separately (split / ghost BN).
+    public private(set) var batchNormGroups = 1
+
+    /// Runs `body` with BatchNorm layers using `groups` sub-batches (MoCo's shuffle-BN emulation).
+    public func withBatchNormGroups<T>(_ groups: Int, _ body: () -> T) -> T {
+        let saved = batchNormGroups
+        batchNormGroups = groups
+        defer { batchNormGroups = saved }
+        return body()
+    }
+
     /// The first error met while tracing.
     public private(set) var error: Error?
     /// Dotted names of the parameters reachable from the traced model(s).
@@ -32,7 +43,7 @@ public final class Tracer {
     }
 
     /// Traces `body`; returns the graph or throws the first error.
-    public static func trace(name: String, training: Bool, models: [any Layer] = [],
+    public static func trace(name: String, training: Bool, models: [any Module] = [],
                              _ body: (Tracer) throws -> Void) throws -> (Graph, Tracer) {
         let tracer = Tracer(name: name, training: training)
         for model in models { try tracer.register(model) }
@@ -40,12 +51,14 @@ public final class Tracer {
         current = tracer
         defer { current = previous }
         try body(tracer)
+        tracer.finishUpdates()
+        tracer.finishStepCounter()
         if let error = tracer.error { throw error }
         return (tracer.builder.graph, tracer)
     }
 
     /// Makes the parameters of `model` (and their dotted names) known to this trace.
-    public func register(_ model: any Layer, prefix: String = "") throws {
+    public func register(_ model: any Module, prefix: String = "") throws {
         for (name, p) in try model.namedParameters(prefix: prefix) {
             parameterNames[ObjectIdentifier(p)] = name
             parameters[ObjectIdentifier(p)] = p
@@ -93,6 +106,12 @@ public final class Tracer {
     /// A fed input.
     public func input(_ name: String, _ type: TensorType) -> Tensor {
         Tensor(id: builder.input(name, type), type: type, tracer: self)
+    }
+
+    /// A constant tensor (a splat when `values` has one element).
+    public func constant(_ values: [Double], _ type: TensorType) -> Tensor {
+        let id = values.count == 1 ? builder.constant(values[0], type) : builder.constant(values: values, type)
+        return Tensor(id: id, type: type, tracer: self)
     }
 
     /// Marks `tensor` as a named output of the traced graph.
@@ -144,9 +163,12 @@ public final class Tracer {
 
     public static let stepCounterName = "kiln.step"
 
-    /// Appends the step-counter increment if the counter was used.
+    private var stepCounterFinished = false
+
+    /// Appends the step-counter increment if the counter was used (once).
     func finishStepCounter() {
-        guard let id = stepCounterValue, error == nil else { return }
+        guard let id = stepCounterValue, error == nil, !stepCounterFinished else { return }
+        stepCounterFinished = true
         do {
             let next = try builder.add(id, builder.scalar(1, .i64))
             builder.assign(id, next)

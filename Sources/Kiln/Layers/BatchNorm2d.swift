@@ -35,9 +35,10 @@ public final class BatchNorm2d: Layer {
         var result: BatchNormResult?
         let (scale, shift) = (t.value(of: weight).id, t.value(of: bias).id)
         let (mean, variance) = (t.value(of: runningMean).id, t.value(of: runningVar).id)
+        let groups = t.batchNormGroups
         let y = x.record(nil, "", 0) { b in
             let r = try b.batchNorm(x.id, scale: scale, shift: shift, runningMean: mean, runningVar: variance,
-                                    training: training, momentum: momentum, epsilon: epsilon)
+                                    training: training, momentum: momentum, epsilon: epsilon, groups: groups)
             result = r
             return r.output
         }

@@ -1,7 +1,8 @@
-// The tile evaluator behind every elementwise and fused kernel (architecture brief §6): the output is cut into
-// L1-sized tiles; for each tile the operands are loaded (directly when contiguous f32, else through a broadcasting,
-// converting loader), every instruction runs vectorised over the tile, and the result is stored once. Memory is
-// streamed once whatever the length of the chain. Tiles are split across the thread pool in contiguous chunks.
+// The tile evaluator behind every elementwise and fused kernel (architecture brief §6): the iteration domain is
+// cut into L1-sized tiles; for each tile the operands are loaded (directly when contiguous f32, else through a
+// broadcasting, converting loader), every instruction runs vectorised over the tile, and the result is stored once.
+// Memory is streamed once whatever the length of the chain. Work is split across the thread pool in contiguous
+// chunks, each with its own scratch tiles.
 
 import KilnIR
 import KilnKernels
@@ -10,13 +11,41 @@ public enum ElementwiseEngine {
     /// Elements per tile: operand + temporaries of a typical chain stay in L1/L2.
     public static let tileSize = 1024
 
+    /// An elementwise kernel: evaluates `program` over the output's elements and stores them.
     public static func kernel(_ program: TileProgram, inputTypes: [TensorType], outputType: TensorType,
                               buffers: KernelBuffers, pool: ThreadPool) -> KernelThunk {
-        let state = EngineState(program: program, inputTypes: inputTypes, outputType: outputType,
-                                buffers: buffers, threads: pool.threadCount)
-        return { [state, pool] in
-            let chunks = state.chunkCount
-            if chunks <= 1 { state.runChunk(0, of: 1) } else { pool.parallelFor(chunks) { state.runChunk($0, of: chunks) } }
+        let count = outputType.count
+        let tiles = (count + tileSize - 1) / tileSize
+        let chunks = max(1, min(pool.threadCount, tiles, max(1, count / 4096)))
+        let evaluator = TileEvaluator(program: program, inputTypes: inputTypes, domain: outputType.shape,
+                                      buffers: buffers.inputs, workers: chunks)
+        let output = buffers.output, dtype = outputType.dtype
+        let run: (Int) -> Void = { chunk in
+            var tile = tiles * chunk / chunks
+            let end = tiles * (chunk + 1) / chunks
+            while tile < end {
+                let start = tile * tileSize
+                let n = min(tileSize, count - start)
+                let direct = dtype == .f32 ? output.assumingMemoryBound(to: Float.self) + start : nil
+                let result = evaluator.evaluate(start: start, count: n, worker: chunk, into: direct)
+                if dtype != .f32 { store(result, dtype: dtype, to: output, start: start, count: n) }
+                tile += 1
+            }
+        }
+        return { [evaluator, pool] in
+            _ = evaluator
+            if chunks <= 1 { run(0) } else { pool.parallelFor(chunks, run) }
+        }
+    }
+
+    /// Converts a Float tile to `dtype` at output element `start`.
+    static func store(_ tile: UnsafePointer<Float>, dtype: DType, to output: UnsafeMutableRawPointer, start: Int, count n: Int) {
+        switch dtype {
+        case .f32: (output.assumingMemoryBound(to: Float.self) + start).update(from: tile, count: n)
+        case .f64: let o = output.assumingMemoryBound(to: Double.self) + start; for j in 0..<n { o[j] = Double(tile[j]) }
+        case .i32: let o = output.assumingMemoryBound(to: Int32.self) + start; for j in 0..<n { o[j] = Int32(truncating: tile[j]) }
+        case .i64: let o = output.assumingMemoryBound(to: Int64.self) + start; for j in 0..<n { o[j] = Int64(truncating: tile[j]) }
+        case .bool: let o = output.assumingMemoryBound(to: UInt8.self) + start; for j in 0..<n { o[j] = tile[j] != 0 ? 1 : 0 }
         }
     }
 }
@@ -113,10 +142,10 @@ struct BroadcastLoader {
     }
 }
 
-/// Everything a bound elementwise kernel needs at run time, allocated once at lowering.
-final class EngineState {
-    /// An operand resolved to a tile slot: operands are read from `slots[slot]`, laid out as
-    /// [inputs..., constants..., temps...].
+/// Evaluates a tile program over ranges of a domain (the output shape of an elementwise kernel, the input shape of
+/// a fused reduction). Scratch is allocated once, per worker.
+final class TileEvaluator {
+    /// An operand resolved to a slot; slots are laid out as [inputs..., constants..., temps...].
     struct Step {
         var op: any ElementwiseOp.Type
         var a: Int, b: Int, c: Int
@@ -126,32 +155,21 @@ final class EngineState {
 
     let steps: [Step]
     let access: [OperandAccess]
-    let constantCount: Int
-    let count: Int
-    let tiles: Int
-    let chunkCount: Int
-    let output: UnsafeMutableRawPointer
-    let outputDType: DType
     let slotCount: Int
-    /// Per chunk: a tile per gathered input and per instruction, then the slot pointer table and coordinates.
+    let floatsPerWorker: Int
     let scratch: UnsafeMutablePointer<Float>
     let slotTables: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     let coordScratch: UnsafeMutablePointer<Int>
-    let floatsPerChunk: Int
     let constants: UnsafeMutablePointer<Float>
 
-    init(program: TileProgram, inputTypes: [TensorType], outputType: TensorType, buffers: KernelBuffers, threads: Int) {
+    init(program: TileProgram, inputTypes: [TensorType], domain: [Int], buffers: [UnsafeMutableRawPointer], workers: Int) {
         let t = ElementwiseEngine.tileSize
-        count = outputType.count
-        output = buffers.output
-        outputDType = outputType.dtype
         access = inputTypes.indices.map { i in
             let type = inputTypes[i]
-            if type.dtype == .f32 && type.shape == outputType.shape {
-                return .direct(UnsafePointer(buffers.inputs[i].assumingMemoryBound(to: Float.self)))
+            if type.dtype == .f32 && type.shape == domain {
+                return .direct(UnsafePointer(buffers[i].assumingMemoryBound(to: Float.self)))
             }
-            return .gather(BroadcastLoader(base: buffers.inputs[i], dtype: type.dtype, shape: type.shape,
-                                           outShape: outputType.shape))
+            return .gather(BroadcastLoader(base: buffers[i], dtype: type.dtype, shape: type.shape, outShape: domain))
         }
         var constantValues: [Float] = []
         for instruction in program.instructions {
@@ -160,9 +178,8 @@ final class EngineState {
                 constantValues.append(v)
             }
         }
-        constantCount = constantValues.count
         let inputs = inputTypes.count
-        let tempBase = inputs + constantCount
+        let tempBase = inputs + constantValues.count
         func slot(_ operand: TileProgram.Operand) -> Int {
             switch operand {
             case .input(let i): return i
@@ -177,19 +194,18 @@ final class EngineState {
             return Step(op: instruction.op, a: a, b: b, c: c, result: tempBase + k, parameters: instruction.parameters)
         }
         slotCount = tempBase + program.instructions.count
-        tiles = (count + t - 1) / t
-        chunkCount = max(1, min(threads, tiles, max(1, count / 4096)))
-        floatsPerChunk = (inputs + program.instructions.count) * t
-        scratch = .allocate(capacity: max(1, floatsPerChunk * chunkCount))
-        slotTables = .allocate(capacity: slotCount * chunkCount)
-        coordScratch = .allocate(capacity: 16 * chunkCount)
-        constants = .allocate(capacity: max(1, constantCount * t))
+        let workers = max(workers, 1)
+        floatsPerWorker = (inputs + program.instructions.count) * t
+        scratch = .allocate(capacity: max(1, floatsPerWorker * workers))
+        slotTables = .allocate(capacity: max(1, slotCount * workers))
+        coordScratch = .allocate(capacity: 16 * workers)
+        constants = .allocate(capacity: max(1, constantValues.count * t))
         for (k, v) in constantValues.enumerated() { (constants + k * t).initialize(repeating: v, count: t) }
-        for chunk in 0..<chunkCount {
-            let table = slotTables + chunk * slotCount
-            let base = scratch + chunk * floatsPerChunk
+        for worker in 0..<workers {
+            let table = slotTables + worker * slotCount
+            let base = scratch + worker * floatsPerWorker
             for i in 0..<inputs { table[i] = base + i * t }
-            for k in 0..<constantCount { table[inputs + k] = constants + k * t }
+            for k in 0..<constantValues.count { table[inputs + k] = constants + k * t }
             for k in 0..<program.instructions.count { table[tempBase + k] = base + (inputs + k) * t }
         }
     }
@@ -201,46 +217,33 @@ final class EngineState {
         constants.deallocate()
     }
 
-    func runChunk(_ chunk: Int, of chunks: Int) {
+    /// Evaluates domain elements start..<start+count (count ≤ tileSize) with worker `worker`'s scratch. The result
+    /// goes to `into` when given (the last instruction writes there directly), else to a scratch tile; the
+    /// pointer to the result is returned.
+    @inline(__always)
+    func evaluate(start: Int, count n: Int, worker: Int, into: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
         let t = ElementwiseEngine.tileSize
-        let firstTile = tiles * chunk / chunks
-        let endTile = tiles * (chunk + 1) / chunks
-        let base = scratch + chunk * floatsPerChunk
-        let table = slotTables + chunk * slotCount
-        let coords = coordScratch + chunk * 16
+        let table = slotTables + worker * slotCount
+        let base = scratch + worker * floatsPerWorker
+        let coords = coordScratch + worker * 16
+        for i in access.indices {
+            switch access[i] {
+            case .direct(let p): table[i] = UnsafeMutablePointer(mutating: p + start)
+            case .gather(let loader):
+                let tile = base + i * t
+                loader.fill(tile, start: start, n: n, coords: coords)
+                table[i] = tile
+            }
+        }
+        // An empty program is the identity on operand 0 (plain reductions use it).
+        if steps.isEmpty { return table[0] }
         let last = steps.count - 1
-        let outFloat = output.assumingMemoryBound(to: Float.self)
-        var tileIndex = firstTile
-        while tileIndex < endTile {
-            let start = tileIndex * t
-            let n = min(t, count - start)
-            for i in access.indices {
-                switch access[i] {
-                case .direct(let p): table[i] = UnsafeMutablePointer(mutating: p + start)
-                case .gather(let loader):
-                    let tile = base + i * t
-                    loader.fill(tile, start: start, n: n, coords: coords)
-                    table[i] = tile
-                }
-            }
-            for k in 0...last {
-                let step = steps[k]
-                let out = k == last && outputDType == .f32 ? outFloat + start : table[step.result]
-                step.op.tile(table[step.a], table[step.b], table[step.c], out, n, step.parameters)
-            }
-            if outputDType != .f32 { store(table[steps[last].result], start: start, n: n) }
-            tileIndex += 1
+        for k in 0...last {
+            let step = steps[k]
+            let out = k == last ? (into ?? table[step.result]) : table[step.result]
+            step.op.tile(table[step.a], table[step.b], table[step.c], out, n, step.parameters)
         }
-    }
-
-    private func store(_ tile: UnsafeMutablePointer<Float>, start: Int, n: Int) {
-        switch outputDType {
-        case .f32: (output.assumingMemoryBound(to: Float.self) + start).update(from: tile, count: n)
-        case .f64: let o = output.assumingMemoryBound(to: Double.self) + start; for j in 0..<n { o[j] = Double(tile[j]) }
-        case .i32: let o = output.assumingMemoryBound(to: Int32.self) + start; for j in 0..<n { o[j] = Int32(truncating: tile[j]) }
-        case .i64: let o = output.assumingMemoryBound(to: Int64.self) + start; for j in 0..<n { o[j] = Int64(truncating: tile[j]) }
-        case .bool: let o = output.assumingMemoryBound(to: UInt8.self) + start; for j in 0..<n { o[j] = tile[j] != 0 ? 1 : 0 }
-        }
+        return into ?? table[steps[last].result]
     }
 }
 

@@ -62,12 +62,43 @@ public enum Fused: Op {
         return values[body.outputs[0].value.index]
     }
 
-    /// The tile program of a body made of elementwise ops, broadcasts and splat constants; nil otherwise.
-    public static func program(_ body: Graph, outputShape: [Int]) -> TileProgram? {
+    /// How a fused body runs: a tile program over an iteration domain, optionally followed by a reduction.
+    public struct Plan {
+        public enum Kind: Equatable {
+            case elementwise
+            /// The body ends with reduce_sum / reduce_mean / reduce_max over contiguous `axes` of the domain.
+            case reduction(op: String, axes: [Int])
+        }
+        public var program: TileProgram
+        /// The shape the program is evaluated over (the output, or the reduction's input).
+        public var domain: [Int]
+        public var kind: Kind
+    }
+
+    static let reductionOps: Set<String> = [ReduceSum.name, ReduceMean.name, ReduceMax.name]
+
+    /// The plan of a body made of elementwise ops, broadcasts and splat constants, optionally ending in a reduction
+    /// over contiguous axes; nil when the body has another shape (it then runs on the reference kernel).
+    public static func plan(_ body: Graph) -> Plan? {
+        guard let out = body.outputs.first else { return nil }
+        let root = body[out.value]
+        if reductionOps.contains(root.op) {
+            guard let input = root.inputs.first,
+                  let axes = try? ReduceShape.axes(body.type(of: input), root.attributes, op: root.op),
+                  ReductionLayout(domain: body.type(of: input).shape, axes: axes) != nil,
+                  let program = program(body, domain: body.type(of: input).shape, result: input) else { return nil }
+            return Plan(program: program, domain: body.type(of: input).shape, kind: .reduction(op: root.op, axes: axes))
+        }
+        guard let program = program(body, domain: root.type.shape, result: out.value) else { return nil }
+        return Plan(program: program, domain: root.type.shape, kind: .elementwise)
+    }
+
+    /// The tile program computing `result` over `domain`.
+    static func program(_ body: Graph, domain: [Int], result: ValueID) -> TileProgram? {
         var operand: [TileProgram.Operand?] = []
         var instructions: [TileProgram.Instruction] = []
         var inputCount = 0
-        for node in body.nodes {
+        for (i, node) in body.nodes.enumerated() where i <= result.index {
             switch node.op {
             case LeafOp.input.rawValue:
                 operand.append(.input(inputCount))
@@ -76,12 +107,12 @@ public enum Fused: Op {
                 guard let v = ConstantValue.splat(node) else { return nil }
                 operand.append(.constant(Float(v)))
             case Broadcast.name:
-                // Evaluating at the output shape already broadcasts: a broadcast is a pass-through.
-                guard Shape.broadcasts(node.type.shape, to: outputShape) else { return nil }
+                // Evaluating at the domain shape already broadcasts: a broadcast is a pass-through.
+                guard Shape.broadcasts(node.type.shape, to: domain) else { return nil }
                 operand.append(operand[node.inputs[0].index])
             default:
                 guard let op = OpRegistry.op(named: node.op) as? any ElementwiseOp.Type,
-                      Shape.broadcasts(node.type.shape, to: outputShape) else { return nil }
+                      Shape.broadcasts(node.type.shape, to: domain) else { return nil }
                 var operands: [TileProgram.Operand] = []
                 for input in node.inputs {
                     guard let o = operand[input.index] else { return nil }
@@ -92,16 +123,23 @@ public enum Fused: Op {
                 operand.append(.temp(instructions.count - 1))
             }
         }
-        guard let out = body.outputs.first, case .temp(let last)? = operand[out.value.index],
-              last == instructions.count - 1 else { return nil }
+        guard case .temp(let last)? = operand[result.index], last == instructions.count - 1 else { return nil }
         return TileProgram(instructions: instructions, inputCount: inputCount)
     }
 
     public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
                               _ context: KernelContext) throws -> KernelThunk? {
-        guard let program = program(try node.attributes.graph("body"), outputShape: node.type.shape) else { return nil }
-        return ElementwiseEngine.kernel(program, inputTypes: inputTypes, outputType: node.type, buffers: buffers,
-                                        pool: context.pool)
+        guard node.type.dtype != .f64, !inputTypes.contains(where: { $0.dtype == .f64 }),
+              let plan = plan(try node.attributes.graph("body")) else { return nil }
+        switch plan.kind {
+        case .elementwise:
+            return ElementwiseEngine.kernel(plan.program, inputTypes: inputTypes, outputType: node.type, buffers: buffers,
+                                            pool: context.pool)
+        case .reduction(let op, let axes):
+            guard node.type.dtype == .f32, let layout = ReductionLayout(domain: plan.domain, axes: axes) else { return nil }
+            return FusedReduction.kernel(plan.program, op: op, layout: layout, inputTypes: inputTypes, domain: plan.domain,
+                                         buffers: buffers, pool: context.pool)
+        }
     }
 
     public static func flops(_ node: Node, _ inputTypes: [TensorType]) -> Double {

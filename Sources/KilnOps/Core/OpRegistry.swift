@@ -5,7 +5,8 @@ import KilnIR
 public enum OpRegistry {
     public static let all: [any Op.Type] = [
         Abs.self, Add.self, ArgMax.self, AvgPool2D.self, AvgPool2DBackward.self, Broadcast.self, Cast.self,
-        Concat.self, Conv2D.self, Conv2DBackwardData.self, Conv2DBackwardWeights.self, Div.self, Equal.self,
+        Concat.self, Conv2D.self, Conv2DBackwardData.self, Conv2DBackwardWeights.self, Div.self, DynamicSlice.self,
+        DynamicUpdateSlice.self, Equal.self,
         Exp.self, Fused.self, Gather.self, GlobalAvgPool.self, Greater.self, GreaterEqual.self, Less.self,
         LessEqual.self, Log.self, MatMul.self, MaxPool2D.self, MaxPool2DBackward.self, MaxPool2DGather.self,
         Maximum.self, Minimum.self, Mul.self, Neg.self, NotEqual.self, Pad.self, Pow.self, RandomNormal.self,

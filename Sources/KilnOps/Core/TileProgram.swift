@@ -26,6 +26,9 @@ public struct TileProgram {
         self.inputCount = inputCount
     }
 
+    /// The identity on a single operand (no instructions): the prologue of a plain reduction.
+    public static let identity = TileProgram(instructions: [], inputCount: 1)
+
     /// The program of one elementwise node.
     public init(single op: any ElementwiseOp.Type, node: Node, inputTypes: [TensorType]) {
         instructions = [Instruction(op: op, operands: inputTypes.indices.map { .input($0) },

@@ -34,16 +34,23 @@ public enum ReduceMean: Op {
                               _ context: KernelContext) throws -> KernelThunk? {
         guard inputTypes[0].dtype == .f32 else { return nil }
         let axes = try ReduceShape.axes(inputTypes[0], node.attributes, op: name)
+        // Contiguous axes run the fused-reduction kernel with an empty prologue, so a reduction gives bit-identical
+        // results fused or not (fusion then never changes a ReLU mask downstream).
+        if let layout = ReductionLayout(domain: inputTypes[0].shape, axes: axes) {
+            return FusedReduction.kernel(.identity, op: name, layout: layout, inputTypes: inputTypes,
+                                         domain: inputTypes[0].shape, buffers: buffers, pool: context.pool)
+        }
         let shape = inputTypes[0].shape
-        let scale = 1 / Float(try reducedCount(inputTypes[0], node.attributes))
-        let x = buffers.input(0), y = buffers.output()
-        let count = node.type.count
+        let x: UnsafeMutablePointer<Float> = buffers.input(0), y: UnsafeMutablePointer<Float> = buffers.output()
         let pool = context.pool
+        let scale = 1 / Float(try reducedCount(inputTypes[0], node.attributes))
+        let count = node.type.count
         return {
             Reduce.sum(x: x, shape: shape, axes: axes, y: y, pool: pool)
             for i in 0..<count { y[i] *= scale }
         }
     }
+
 }
 
 extension GraphBuilder {

@@ -40,8 +40,13 @@ struct BoxCopy {
     var isEmpty: Bool { innerBytes == 0 || extent.contains(0) }
 
     func run(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer) {
+        run(src, dst, srcOffset: 0, dstOffset: 0)
+    }
+
+    /// Copies with extra element offsets computed at run time (dynamic slices).
+    func run(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, srcOffset: Int, dstOffset: Int) {
         guard !isEmpty else { return }
-        copy(depth: 0, src: src + srcBase * elementSize, dst: dst + dstBase * elementSize)
+        copy(depth: 0, src: src + (srcBase + srcOffset) * elementSize, dst: dst + (dstBase + dstOffset) * elementSize)
     }
 
     private func copy(depth: Int, src: UnsafeRawPointer, dst: UnsafeMutableRawPointer) {
