@@ -8,8 +8,8 @@
 //     rewriting them;
 //   - a state or constant: not in the arena (nil): they live in persistent buffers;
 //   - the scratch of node t (`Op.scratchBytes`): [t, t].
-// Two values may share bytes only if their intervals are disjoint — or, for in-place updates, when one dies exactly
-// where the other is defined (decided by the planner, see BufferSharing.swift).
+// Two values may share bytes only if their intervals are disjoint — or when the planner groups them into one buffer:
+// an in-place write over an operand that dies exactly there, or a reshape view (BufferSharing.swift).
 
 import KilnIR
 
