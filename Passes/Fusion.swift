@@ -77,26 +77,38 @@ public struct Fusion: Pass {
         var changed = true
         while changed {
             changed = false
-            for p in graph.nodes.indices.reversed() where groupOf[p] == nil && !duplicated.contains(p) && !isResult[p] {
+            for p in graph.nodes.indices.reversed() where !duplicated.contains(p) && !isResult[p] {
                 let node = graph.nodes[p]
                 guard isElementwise(node), !users[p].isEmpty else { continue }
-                let userGroups = users[p].map { u in groupOf[u.index] ?? copies.first(where: { $0.value.contains(u.index) })?.key }
-                guard userGroups.allSatisfy({ $0 != nil }) else { continue }
-                let targets = Set(userGroups.compactMap { $0 })
+                // Only a producer left on its own: unfused, or the root of a group of just itself.
+                if let own = groupOf[p] {
+                    guard groups[own].root == p,
+                          groups[own].members.allSatisfy({ $0 == p || !isElementwise(graph.nodes[$0]) }) else { continue }
+                }
+                // Every group that computes some user of p (a user may itself be recomputed in several groups).
+                let userGroups = users[p].map { u -> [Int] in
+                    (groupOf[u.index].map { [$0] } ?? []) + copies.filter { $0.value.contains(u.index) }.map(\.key)
+                }
+                guard userGroups.allSatisfy({ !$0.isEmpty }) else { continue }
+                let targets = Set(userGroups.flatMap { $0 })
                 guard targets.allSatisfy({ node.type.shape == groups[$0].domain }) else { continue }
                 let bigInputs = node.inputs.filter { graph.type(of: $0).count == node.type.count }.count
                 guard bigInputs <= 1 else { continue }
+                if let own = groupOf[p] {
+                    groups[own].members = []
+                    groupOf[p] = nil
+                }
                 for g in targets { copies[g, default: []].append(p) }
                 duplicated.insert(p)
+                if verbose { FileHandle.standardError.write(Data("fusion: %\(p) \(node.op) recomputed in \(targets.count) groups\n".utf8)) }
                 rejections[p] = nil
                 changed = true
             }
         }
 
-        // 3. Emission.
+        // 3. Emission: fused nodes at their roots; every other node is kept only if something kept reads it.
         var fusedAt: [Int: (Graph, [ValueID], String)] = [:]
-        var absorbed = [Bool](repeating: false, count: graph.nodes.count)
-        for (g, group) in groups.enumerated() {
+        for (g, group) in groups.enumerated() where !group.members.isEmpty {
             let members = group.members.union(copies[g] ?? [])
             let instructions = members.filter { isElementwise(graph.nodes[$0]) }.count
             guard instructions >= (group.isReduction ? 1 : 2), members.count > 1 else { continue }
@@ -108,22 +120,21 @@ public struct Fusion: Pass {
             let ops = members.sorted().map { graph.nodes[$0].op }.filter { $0 != LeafOp.constant.rawValue && $0 != Broadcast.name }
             let label = (group.isReduction ? "reduce:" : "loop:") + ops.joined(separator: ",")
             fusedAt[group.root] = (body, inputs, label)
-            for m in members where m != group.root { absorbed[m] = true }
             if verbose { FileHandle.standardError.write(Data("fusion: %\(group.root) ← \(label)\n".utf8)) }
         }
-        for p in duplicated { absorbed[p] = true }
+        var live = isResult
+        for i in graph.nodes.indices.reversed() where live[i] {
+            let reads = fusedAt[i]?.1 ?? graph.nodes[i].inputs
+            for v in reads { live[v.index] = true }
+        }
 
         var out = Graph(name: graph.name)
         var map = [ValueID?](repeating: nil, count: graph.nodes.count)
-        for (i, node) in graph.nodes.enumerated() {
+        for (i, node) in graph.nodes.enumerated() where live[i] {
             if let (body, inputs, label) = fusedAt[i] {
                 let fused = Node(op: Fused.name, inputs: inputs.map { map[$0.index]! }, type: node.type,
                                  attributes: ["body": .graph(body)], location: node.location, annotations: ["fused(\(label))"])
                 map[i] = out.append(fused)
-            } else if absorbed[i] && groupOf[i] != nil && fusedAt[groups[groupOf[i]!].root] != nil {
-                continue
-            } else if duplicated.contains(i) && users[i].allSatisfy({ u in isInsideEmitted(u.index, groupOf, groups, copies, fusedAt) }) {
-                continue
             } else {
                 var copy = node
                 copy.inputs = node.inputs.map { map[$0.index]! }
@@ -137,13 +148,6 @@ public struct Fusion: Pass {
         out.outputs = graph.outputs.map { GraphOutput(name: $0.name, value: map[$0.value.index]!) }
         out.assignments = graph.assignments.map { Assignment(state: map[$0.state.index]!, value: map[$0.value.index]!) }
         return out
-    }
-
-    /// Whether node u's value is computed inside an emitted fused node (so nothing outside needs it).
-    private func isInsideEmitted(_ u: Int, _ groupOf: [Int?], _ groups: [Group], _ copies: [Int: [Int]],
-                                 _ fusedAt: [Int: (Graph, [ValueID], String)]) -> Bool {
-        if let g = groupOf[u] { return fusedAt[groups[g].root] != nil }
-        return copies.contains { fusedAt[groups[$0.key].root] != nil && $0.value.contains(u) }
     }
 
     func isElementwise(_ node: Node) -> Bool {

@@ -42,7 +42,8 @@ extension Graph {
         for a in assignments {
             out += "\(indent)  assign %\(a.state.index) = %\(a.value.index)\n"
         }
-        out += "\(indent)  return "
+        out += "\(indent)  return"
+        if !outputs.isEmpty { out += " " }
         out += outputs.map { "\(IRName.quotedIfNeeded($0.name))=%\($0.value.index)" }.joined(separator: ", ")
         out += "\n\(indent)}"
         if indent.isEmpty { out += "\n" }

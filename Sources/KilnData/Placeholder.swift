@@ -1,1 +1,0 @@
-// KilnData module placeholder; replaced as the module is written.
