@@ -4,12 +4,15 @@ import Foundation
 import KilnIR
 
 public enum StandardPipeline {
-    /// The passes of the standard pipeline, in order.
+    /// The passes of the standard pipeline, in order. Scheduling and memory planning come last: they order and
+    /// place the nodes the other passes leave.
     public static func passes() -> [any Pass] {
         [
             Simplify(),
             Fusion(),
             DeadCodeElimination(),
+            Scheduling(),
+            MemoryPlanning(),
         ]
     }
 

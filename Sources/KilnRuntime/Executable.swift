@@ -6,6 +6,7 @@ import Foundation
 import KilnIR
 import KilnKernels
 import KilnOps
+import KilnPasses
 
 public final class Executable {
     public let graph: Graph
@@ -31,6 +32,9 @@ public final class Executable {
     let stateByName: [String: ValueID]
     let inputByName: [String: ValueID]
     let outputByName: [String: ValueID]
+    /// Copies of assigned states that are also read as results (an output, or the value of another assignment):
+    /// results see a state's value from before the run, so it is saved before the assignments overwrite it.
+    let snapshots: [Int: UnsafeMutableRawPointer]
     let failure = FailureSlot()
     /// Optional per-step timing (see Profiler).
     public var profiler: Profiler?
@@ -43,39 +47,53 @@ public final class Executable {
         public var description: String { message }
     }
 
-    /// Lowers `graph` (already optimised) with the given memory plan (the naive one by default).
+    /// Lowers `graph` (already optimised and scheduled: its node order is the execution order) with the given
+    /// memory plan; by default the planner's (MemoryPlanner: shared arena slots, in-place updates, state buffers).
     public init(graph: Graph, plan: MemoryPlan? = nil, pool: ThreadPool = .shared) throws {
         try OpRegistry.verify(graph)
         self.graph = graph
-        let scratch = graph.nodes.map { node -> Int in
-            guard !node.isLeaf, let op = OpRegistry.op(named: node.op) else { return 0 }
-            return op.scratchBytes(node, node.inputs.map { graph.type(of: $0) })
-        }
-        let plan = plan ?? MemoryPlan.naive(graph, scratchBytes: scratch)
+        let plan = plan ?? MemoryPlanner().plan(graph).plan
+        let n = graph.nodes.count
+        try Executable.validate(plan, graph)
         self.plan = plan
         arena = .allocate(byteCount: max(plan.arenaBytes, MemoryPlan.alignment), alignment: MemoryPlan.alignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.arenaBytes, MemoryPlan.alignment))
-        var pointers: [UnsafeMutableRawPointer] = []
+        var slots = [UnsafeMutableRawPointer?](repeating: nil, count: n)
         var persistent: [UnsafeMutableRawPointer] = []
         var states: [String: ValueID] = [:], inputs: [String: ValueID] = [:]
         for (i, node) in graph.nodes.enumerated() {
             if let offset = plan.offsets[i] {
-                pointers.append(arena + offset)
-            } else {
+                slots[i] = arena + offset
+            } else if plan.stateBuffers[i] == nil {
                 let p = UnsafeMutableRawPointer.allocate(byteCount: max(node.type.byteCount, 1), alignment: MemoryPlan.alignment)
                 p.initializeMemory(as: UInt8.self, repeating: 0, count: max(node.type.byteCount, 1))
+                persistent.append(p)
+                slots[i] = p
                 if node.op == LeafOp.constant.rawValue {
                     TensorBuffer.write(HostTensor(node.type, try ConstantValue.values(of: node)).rounded(), to: p)
                 }
-                persistent.append(p)
-                pointers.append(p)
             }
             if case .string(let name)? = node.attributes["name"] {
                 if node.op == LeafOp.state.rawValue { states[name] = ValueID(i) }
                 if node.op == LeafOp.input.rawValue { inputs[name] = ValueID(i) }
             }
         }
+        // Values computed in their state's persistent buffer (the plan skips their arena slot and end-of-run copy).
+        for i in 0..<n { if let s = plan.stateBuffers[i] { slots[i] = slots[s.index] } }
+        let pointers = slots.compactMap { $0 }
+        precondition(pointers.count == n, "a validated memory plan gives every value a buffer")
         self.pointers = pointers
+        let assigned = Set(graph.assignments.map(\.state.index))
+        var snapshots: [Int: UnsafeMutableRawPointer] = [:]
+        for v in graph.outputs.map(\.value.index) + graph.assignments.map(\.value.index)
+        where assigned.contains(v) && snapshots[v] == nil {
+            let bytes = max(graph.nodes[v].type.byteCount, 1)
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: MemoryPlan.alignment)
+            copy.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            snapshots[v] = copy
+            persistent.append(copy)
+        }
+        self.snapshots = snapshots
         self.persistent = persistent
         stateByName = states
         inputByName = inputs
@@ -95,6 +113,32 @@ public final class Executable {
             let bytes = inputTypes.reduce(node.type.byteCount) { $0 + $1.byteCount }
             steps.append(Step(node: i, name: node.op, flops: op.flops(node, inputTypes), bytes: bytes,
                               usesReference: usesReference, thunk: thunk!))
+        }
+    }
+
+    /// Checks that a plan fits the graph (a caller may pass any plan).
+    static func validate(_ plan: MemoryPlan, _ graph: Graph) throws {
+        let n = graph.nodes.count
+        guard plan.offsets.count == n, plan.scratchOffsets.count == n, plan.stateBuffers.count == n else {
+            throw BindingError(message: "memory plan covers \(plan.offsets.count) values, the graph has \(n)")
+        }
+        let scratch = MemoryPlan.scratchBytes(graph)
+        for (i, node) in graph.nodes.enumerated() {
+            if scratch[i] > 0 {
+                guard let offset = plan.scratchOffsets[i], offset >= 0, offset % MemoryPlan.alignment == 0,
+                      offset + scratch[i] <= plan.arenaBytes else {
+                    throw BindingError(message: "memory plan gives %\(i) (\(node.op)) no room for \(scratch[i]) scratch bytes")
+                }
+            }
+            if let offset = plan.offsets[i], offset < 0 || offset % MemoryPlan.alignment != 0
+                || offset + node.type.byteCount > plan.arenaBytes {
+                throw BindingError(message: "memory plan puts %\(i) (\(node.type.byteCount) bytes) at \(offset) in a \(plan.arenaBytes)-byte arena")
+            }
+            guard let s = plan.stateBuffers[i] else { continue }
+            guard plan.offsets[i] == nil, !node.isLeaf, s.index >= 0, s.index < n,
+                  graph.nodes[s.index].op == LeafOp.state.rawValue, graph.nodes[s.index].type == node.type else {
+                throw BindingError(message: "memory plan puts %\(i) in the buffer of %\(s.index), which is not a state of type \(node.type)")
+            }
         }
     }
 
@@ -128,12 +172,16 @@ public final class Executable {
             failure.error = nil
             throw error
         }
-        for a in graph.assignments where pointers[a.state.index] != pointers[a.value.index] {
-            pointers[a.state.index].copyMemory(from: pointers[a.value.index], byteCount: graph.type(of: a.value).byteCount)
+        for (v, copy) in snapshots { copy.copyMemory(from: pointers[v], byteCount: graph.nodes[v].type.byteCount) }
+        for a in graph.assignments where pointers[a.state.index] != result(a.value) {
+            pointers[a.state.index].copyMemory(from: result(a.value), byteCount: graph.type(of: a.value).byteCount)
         }
     }
 
     func runStep(_ index: Int) { steps[index].thunk() }
+
+    /// Where a result (output or assigned value) is read after a run.
+    func result(_ v: ValueID) -> UnsafeMutableRawPointer { snapshots[v.index] ?? pointers[v.index] }
 
     /// Convenience: writes the inputs, runs, and reads back the named outputs (allocates; use the buffer accessors
     /// in training loops).
@@ -142,7 +190,7 @@ public final class Executable {
         for (name, value) in inputs { try setInput(name, value) }
         try run()
         var out: [String: HostTensor] = [:]
-        for o in graph.outputs { out[o.name] = TensorBuffer.read(pointers[o.value.index], graph.type(of: o.value)) }
+        for o in graph.outputs { out[o.name] = TensorBuffer.read(result(o.value), graph.type(of: o.value)) }
         return out
     }
 
@@ -190,16 +238,16 @@ public final class Executable {
     }
 
     public func output(_ name: String) -> HostTensor? {
-        outputByName[name].map { TensorBuffer.read(pointers[$0.index], graph.type(of: $0)) }
+        outputByName[name].map { TensorBuffer.read(result($0), graph.type(of: $0)) }
     }
 
     /// The buffer of an output (valid until the next run).
-    public func outputBuffer(_ name: String) -> UnsafeRawPointer? { outputByName[name].map { UnsafeRawPointer(pointers[$0.index]) } }
+    public func outputBuffer(_ name: String) -> UnsafeRawPointer? { outputByName[name].map { UnsafeRawPointer(result($0)) } }
 
     /// A scalar f32/f64 output read without allocating.
     public func scalarOutput(_ name: String) -> Double? {
         guard let id = outputByName[name], graph.type(of: id).count == 1 else { return nil }
-        let p = pointers[id.index]
+        let p = result(id)
         switch graph.type(of: id).dtype {
         case .f32: return Double(p.load(as: Float.self))
         case .f64: return p.load(as: Double.self)

@@ -1,4 +1,5 @@
-// `zoo graph dump|check`: the IR of a workload at any stage of the pipeline, and a parser/verifier round trip.
+// `zoo graph dump|check|stats`: the IR of a workload at any stage of the pipeline, a parser/verifier round trip,
+// and size statistics (StatsCommand.swift).
 
 import ArgumentParser
 import Foundation
@@ -10,7 +11,7 @@ import KilnZoo
 struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph", abstract: "Print, export and check graphs.",
-        subcommands: [Dump.self, Check.self])
+        subcommands: [Dump.self, Check.self, Stats.self])
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -11,7 +11,8 @@ struct Zoo: ParsableCommand {
         commandName: "zoo",
         abstract: "Kiln's model zoo: train, inspect, benchmark and evaluate models.",
         version: version,
-        subcommands: [TrainCommand.self, GraphCommand.self, BenchCommand.self, DataCommand.self, CheckpointCommand.self]
+        subcommands: [TrainCommand.self, GraphCommand.self, BenchCommand.self, ProfileCommand.self, DataCommand.self,
+                      CheckpointCommand.self]
     )
 }
 
