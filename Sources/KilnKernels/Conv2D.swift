@@ -56,7 +56,7 @@ public enum Conv2D {
     ) {
         precondition(g.supports(algorithm), "Conv2D.forward: \(algorithm) cannot run \(g)")
         switch algorithm {
-        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g)
+        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g, pool: pool)
         case .im2col: im2colForward(x: x, w: w, y: y, g: g, col: required(scratch, g), pool: pool)
         case .winograd(let m):
             Winograd.forward(x: x, w: w, y: y, geometry: g, tile: m, scratch: required(scratch, g), pool: pool)
@@ -70,7 +70,7 @@ public enum Conv2D {
     ) {
         precondition(g.supports(algorithm), "Conv2D.backwardData: \(algorithm) cannot run \(g)")
         switch algorithm {
-        case .pointwise: pointwiseBackwardData(dy: dy, w: w, dx: dx, g: g)
+        case .pointwise: pointwiseBackwardData(dy: dy, w: w, dx: dx, g: g, pool: pool)
         case .im2col: im2colBackwardData(dy: dy, w: w, dx: dx, g: g, dcol: required(scratch, g), pool: pool)
         case .winograd(let m):
             Winograd.backwardData(dy: dy, w: w, dx: dx, geometry: g, tile: m, scratch: required(scratch, g),
@@ -85,7 +85,7 @@ public enum Conv2D {
     ) {
         precondition(g.supports(algorithm), "Conv2D.backwardWeights: \(algorithm) cannot run \(g)")
         switch algorithm {
-        case .pointwise: pointwiseBackwardWeights(x: x, dy: dy, dw: dw, g: g)
+        case .pointwise: pointwiseBackwardWeights(x: x, dy: dy, dw: dw, g: g, pool: pool)
         case .im2col: im2colBackwardWeights(x: x, dy: dy, dw: dw, g: g, col: required(scratch, g), pool: pool)
         case .winograd(let m):
             Winograd.backwardWeights(x: x, dy: dy, dw: dw, geometry: g, tile: m, scratch: required(scratch, g),

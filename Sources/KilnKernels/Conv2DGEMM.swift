@@ -4,35 +4,35 @@
 
 extension Conv2D {
     static func pointwiseForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                 g: ConvGeometry) {
+                                 g: ConvGeometry, pool: ThreadPool) {
         let cg = g.groupInC, cog = g.groupOutC
         for group in 0..<g.groups {
             // y_g (M, Cog) = x_g (M, Cg) · W_gᵀ
             Gemm.sgemm(transA: false, transB: true, m: g.outPixels, n: cog, k: cg, alpha: 1,
                        a: x + group * cg, lda: g.inC, b: w + group * cog * cg, ldb: cg,
-                       beta: 0, c: y + group * cog, ldc: g.outC)
+                       beta: 0, c: y + group * cog, ldc: g.outC, pool: pool)
         }
     }
 
     static func pointwiseBackwardData(dy: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                      dx: UnsafeMutablePointer<Float>, g: ConvGeometry) {
+                                      dx: UnsafeMutablePointer<Float>, g: ConvGeometry, pool: ThreadPool) {
         let cg = g.groupInC, cog = g.groupOutC
         for group in 0..<g.groups {
             // dx_g (M, Cg) = dy_g (M, Cog) · W_g (Cog, Cg)
             Gemm.sgemm(transA: false, transB: false, m: g.outPixels, n: cg, k: cog, alpha: 1,
                        a: dy + group * cog, lda: g.outC, b: w + group * cog * cg, ldb: cg,
-                       beta: 0, c: dx + group * cg, ldc: g.inC)
+                       beta: 0, c: dx + group * cg, ldc: g.inC, pool: pool)
         }
     }
 
     static func pointwiseBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                         dw: UnsafeMutablePointer<Float>, g: ConvGeometry) {
+                                         dw: UnsafeMutablePointer<Float>, g: ConvGeometry, pool: ThreadPool) {
         let cg = g.groupInC, cog = g.groupOutC
         for group in 0..<g.groups {
             // dW_g (Cog, Cg) = dy_gᵀ (Cog, M) · x_g (M, Cg)
             Gemm.sgemm(transA: true, transB: false, m: cog, n: cg, k: g.outPixels, alpha: 1,
                        a: dy + group * cog, lda: g.outC, b: x + group * cg, ldb: g.inC,
-                       beta: 0, c: dw + group * cog * cg, ldc: cg)
+                       beta: 0, c: dw + group * cog * cg, ldc: cg, pool: pool)
         }
     }
 
@@ -46,7 +46,7 @@ extension Conv2D {
                 // y_tile,g (rows, Cog) = col (rows, patch) · W_gᵀ
                 Gemm.sgemm(transA: false, transB: true, m: rows, n: cog, k: patch, alpha: 1,
                            a: col, lda: patch, b: w + group * cog * patch, ldb: patch,
-                           beta: 0, c: y + firstRow * g.outC + group * cog, ldc: g.outC)
+                           beta: 0, c: y + firstRow * g.outC + group * cog, ldc: g.outC, pool: pool)
             }
         }
     }
@@ -62,7 +62,7 @@ extension Conv2D {
                 // dcol (rows, patch) = dy_tile,g (rows, Cog) · W_g (Cog, patch)
                 Gemm.sgemm(transA: false, transB: false, m: rows, n: patch, k: cog, alpha: 1,
                            a: dy + firstRow * g.outC + group * cog, lda: g.outC,
-                           b: w + group * cog * patch, ldb: patch, beta: 0, c: dcol, ldc: patch)
+                           b: w + group * cog * patch, ldb: patch, beta: 0, c: dcol, ldc: patch, pool: pool)
                 Im2Col.col2im(dcol: dcol, geometry: g, group: group, lines: lines, dx: dx, pool: pool)
             }
         }
@@ -80,7 +80,7 @@ extension Conv2D {
                 // dW_g (Cog, patch) += dy_tile,gᵀ (Cog, rows) · col (rows, patch)
                 Gemm.sgemm(transA: true, transB: false, m: cog, n: patch, k: rows, alpha: 1,
                            a: dy + firstRow * g.outC + group * cog, lda: g.outC, b: col, ldb: patch,
-                           beta: first ? 0 : 1, c: dw + group * cog * patch, ldc: patch)
+                           beta: first ? 0 : 1, c: dw + group * cog * patch, ldc: patch, pool: pool)
             }
             first = false
         }

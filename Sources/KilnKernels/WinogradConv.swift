@@ -7,8 +7,9 @@
 // convolution's input gradient is a convolution with padding 2 − pad).
 // Backward weights uses the transposed identity dW = Gᵀ [(A dY Aᵀ) ⊙ (Bᵀ D B)] G summed over tiles, so the
 // sum over tiles becomes α² GEMMs P_ξ (Cout, Cin) = (A dY Aᵀ)_ξᵀ · V_ξ.
-// Tiles are processed in chunks so the transformed buffers stay bounded; transforms run on the pool,
-// GEMMs on OpenBLAS (see BLASThreads). Transforms vectorise over 16 channels, with a masked tail.
+// Tiles are processed in chunks so the transformed buffers stay bounded. Transforms run on the pool, and the
+// α² independent GEMMs of a chunk run side by side on it (see BLASThreads). Transforms vectorise over 16
+// channels, with a masked tail.
 
 /// The tiling of one Winograd problem: a 3×3 stride-1 convolution from `source` (N, H, W, C) to `target`
 /// (N, outH, outW, outC) with the given top/left padding.
@@ -134,13 +135,13 @@ public enum Winograd {
         while first < p.tiles {
             let count = min(p.chunkTiles, p.tiles - first)
             transformInput(F.self, source: source, plan: p, tiles: first..<(first + count), v: v, pool: pool)
-            for position in 0..<positions {
+            Gemm.forEachIndependent(positions, pool: pool) { position in
                 // M_ξ (tiles, outC) = V_ξ (tiles, inC) · U_ξᵀ (forward: U_ξ is (outC, inC))
                 //                     V_ξ (tiles, inC) · U_ξ  (input gradient: U_ξ is (inC, outC))
-                Gemm.sgemm(transA: false, transB: !flip, m: count, n: p.outC, k: p.inC, alpha: 1,
-                           a: v + position * count * p.inC, lda: p.inC,
-                           b: u + position * p.inC * p.outC, ldb: flip ? p.outC : p.inC,
-                           beta: 0, c: products + position * count * p.outC, ldc: p.outC)
+                Gemm.blas(false, !flip, count, p.outC, p.inC, 1,
+                          v + position * count * p.inC, p.inC,
+                          u + position * p.inC * p.outC, flip ? p.outC : p.inC,
+                          0, products + position * count * p.outC, p.outC)
             }
             transformOutput(F.self, products: products, plan: p, tiles: first..<(first + count), target: target,
                             pool: pool)
@@ -162,12 +163,13 @@ public enum Winograd {
             let range = first..<(first + count)
             transformInput(F.self, source: x, plan: p, tiles: range, v: v, pool: pool)
             transformGradient(F.self, dy: dy, plan: p, tiles: range, gradients: gradients, pool: pool)
-            for position in 0..<positions {
+            let beta: Float = first == 0 ? 0 : 1
+            Gemm.forEachIndependent(positions, pool: pool) { position in
                 // P_ξ (Cout, Cin) += Gd_ξᵀ (Cout, tiles) · V_ξ (tiles, Cin)
-                Gemm.sgemm(transA: true, transB: false, m: p.outC, n: p.inC, k: count, alpha: 1,
-                           a: gradients + position * count * p.outC, lda: p.outC,
-                           b: v + position * count * p.inC, ldb: p.inC,
-                           beta: first == 0 ? 0 : 1, c: sums + position * p.outC * p.inC, ldc: p.inC)
+                Gemm.blas(true, false, p.outC, p.inC, count, 1,
+                          gradients + position * count * p.outC, p.outC,
+                          v + position * count * p.inC, p.inC,
+                          beta, sums + position * p.outC * p.inC, p.inC)
             }
             first += count
         }
