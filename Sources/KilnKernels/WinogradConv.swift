@@ -61,6 +61,9 @@ struct WinogradPlan {
 
 /// Winograd F(m×m, 3×3) convolution kernels; `Conv2D` dispatches here for 3×3 stride-1 layers.
 public enum Winograd {
+    /// Fewest F(4×4) output tiles (over the batch) for which `Conv2D` picks Winograd by default.
+    public static let minimumTiles = 64
+
     /// True when geometry g can use Winograd for all passes: 3×3, stride 1, no dilation, one group, and
     /// padding ≤ 2 on every side.
     public static func supports(_ g: ConvGeometry) -> Bool {

@@ -3,6 +3,9 @@
 // GFLOP/s per shape (2 × multiply-adds, taps on padding counted, as in shared/bench/README.md) and the
 // convolution time of one training step (each shape weighted by how often the network uses it).
 //
+// With KILN_BENCH_ALL=1 it also times every algorithm each shape supports (the data behind
+// `ConvGeometry.algorithm(_:)`).
+//
 //   KILN_SLOW=1 swift test -c release --skip-build --filter Conv2DBenchmark
 
 import Foundation
@@ -38,6 +41,11 @@ func resnet18Convs(batch: Int, size: Int) -> [BenchConv] {
         conv("1x1/2 256→512 @\(s3)", s3, 256, 512, 1, 2, 1),
         conv("3x3 512→512 @\(s4)", s4, 512, 512, 3, 1, 3),
     ]
+}
+
+extension ConvGeometry {
+    /// 1×1 convolutions have a single sensible algorithm family; the comparison skips them.
+    var isPointwise1x1: Bool { kernelH == 1 && kernelW == 1 }
 }
 
 /// Median wall time of `body` over `repeats` runs after one warm-up, in seconds.
@@ -100,5 +108,56 @@ struct Conv2DBenchmark {
         print(String(format: "convolutions per training step: %.1f ms, %.2f GFLOP, %.1f GFLOP/s",
                      stepSeconds * 1e3, stepFlops * 1e-9, stepFlops / stepSeconds * 1e-9))
         #expect(stepSeconds > 0)
+        if ProcessInfo.processInfo.environment["KILN_BENCH_ALL"] == "1" { compareAlgorithms(size: size) }
+    }
+
+    /// Best-of-7 times of every supported algorithm, interleaved so machine load affects all alike.
+    func compareAlgorithms(size: Int) {
+        print("algorithms (ms fwd / bwdData / bwdWeights, best of 7; * = default)")
+        let candidates: [(String, ConvAlgorithm)] = [("im2col", .im2col), ("wino2", .winograd(tile: 2)),
+                                                     ("wino4", .winograd(tile: 4)), ("perPixel", .perPixel)]
+        for conv in resnet18Convs(batch: 32, size: size) where !conv.g.isPointwise1x1 {
+            let g = conv.g
+            let algorithms = candidates.filter { g.supports($0.1) }
+            let x = randomFloats(g.inputCount, seed: 1), w = randomFloats(g.weightCount, seed: 2)
+            let dy = randomFloats(g.outputCount, seed: 3)
+            var y = [Float](repeating: 0, count: g.outputCount), dx = [Float](repeating: 0, count: g.inputCount)
+            var dw = [Float](repeating: 0, count: g.weightCount)
+            let scratchCount = algorithms.map { a in
+                [ConvPass.forward, .backwardData, .backwardWeights].map { g.scratchFloats($0, algorithm: a.1) }.max() ?? 0
+            }.max() ?? 0
+            var scratch = [Float](repeating: 0, count: max(scratchCount, 1))
+            var best = [[Double]](repeating: [.infinity, .infinity, .infinity], count: algorithms.count)
+            scratch.withUnsafeMutableBufferPointer { s in
+                let sp = s.baseAddress
+                func time(_ body: () -> Void) -> Double {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    body()
+                    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                }
+                for _ in 0..<7 {
+                    for (j, (_, a)) in algorithms.enumerated() {
+                        best[j][0] = min(best[j][0], time {
+                            Conv2D.forward(x: x, w: w, y: &y, geometry: g, algorithm: a, scratch: sp, pool: .shared)
+                        })
+                        best[j][1] = min(best[j][1], time {
+                            Conv2D.backwardData(dy: dy, w: w, dx: &dx, geometry: g, algorithm: a, scratch: sp,
+                                                pool: .shared)
+                        })
+                        best[j][2] = min(best[j][2], time {
+                            Conv2D.backwardWeights(x: x, dy: dy, dw: &dw, geometry: g, algorithm: a, scratch: sp,
+                                                   pool: .shared)
+                        })
+                    }
+                }
+            }
+            var line = conv.name.padding(toLength: 26, withPad: " ", startingAt: 0)
+            for (j, (name, a)) in algorithms.enumerated() {
+                let mark = a == g.algorithm(.forward) ? "*" : " "
+                line += String(format: " %@%@ %.2f/%.2f/%.2f", mark, name, best[j][0] * 1e3, best[j][1] * 1e3,
+                               best[j][2] * 1e3)
+            }
+            print(line)
+        }
     }
 }
