@@ -1,26 +1,85 @@
 // Single-precision matrix multiply: C = alpha · op(A) · op(B) + beta · C, row-major, with a naive reference.
 //
-// `sgemm` forwards to OpenBLAS's `cblas_sgemm` (call it from the main thread; see BLASThreads). `naive` is the
-// triple loop with Double accumulation that tests compare against. Leading dimensions are in elements and
+// `sgemm` runs OpenBLAS's `cblas_sgemm` in blocks on the thread pool (see BLASThreads for the policy). `naive` is
+// the triple loop with Double accumulation that tests compare against. Leading dimensions are in elements and
 // describe the matrices as stored: A is (m, k) if !transA else (k, m), B is (k, n) if !transB else (n, k).
 
 import COpenBLAS
 
 /// General matrix multiply on row-major f32 matrices.
 public enum Gemm {
-    /// C (m, n) = alpha · op(A) (m, k) · op(B) (k, n) + beta · C, computed by OpenBLAS.
+    /// C (m, n) = alpha · op(A) (m, k) · op(B) (k, n) + beta · C, on the shared pool (see `BLASThreads`).
     /// With beta == 0, C is overwritten (its previous contents, even NaN, are ignored).
-    @inline(__always)
     public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc, pool: .shared)
+    }
+
+    /// `sgemm` on `pool`: a large product is split into blocks of rows (or of columns, when C is wider than
+    /// tall) that the pool's threads compute with single-threaded OpenBLAS calls. Called from inside a pool
+    /// body, it runs on the calling thread alone.
+    public static func sgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool
     ) {
         if m <= 0 || n <= 0 { return }
         if k <= 0 {
             scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
             return
         }
+        let blocks = blockCount(m: m, n: n, k: k, threads: pool.threadCount)
+        if blocks == 1 || BLASThreads.count > 1 {
+            blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        pool.parallelFor(blocks) { block in
+            // Block edges on multiples of 16 keep OpenBLAS's micro-kernels on full tiles.
+            let lo = block == 0 ? 0 : (extent * block / blocks) & ~15
+            let hi = block == blocks - 1 ? extent : (extent * (block + 1) / blocks) & ~15
+            if hi <= lo { return }
+            if splitRows {
+                blas(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb,
+                     beta, c + lo * ldc, ldc)
+            } else {
+                blas(transA, transB, m, hi - lo, k, alpha, a, lda, transB ? b + lo * ldb : b + lo, ldb,
+                     beta, c + lo, ldc)
+            }
+        }
+    }
+
+    /// Number of blocks for an m×n×k product on `threads` threads: several per thread so blocks can be handed
+    /// out dynamically, but each at least 32 rows/columns and ~2 MFLOP so OpenBLAS stays efficient.
+    static func blockCount(m: Int, n: Int, k: Int, threads: Int) -> Int {
+        if threads <= 1 { return 1 }
+        let flops = 2 * m * n * k
+        let byWork = flops / 2_000_000
+        let bySize = max(m, n) / 32
+        return max(1, min(threads * 4, byWork, bySize))
+    }
+
+    /// Runs `body(i)` for independent GEMM-containing jobs: in parallel on the pool (each job's GEMMs then run
+    /// single-threaded) under the default policy, serially on the calling thread when OpenBLAS is threaded.
+    public static func forEachIndependent(_ count: Int, pool: ThreadPool, _ body: (Int) -> Void) {
+        if BLASThreads.count > 1 {
+            for i in 0..<count { body(i) }
+        } else {
+            pool.parallelFor(count, body)
+        }
+    }
+
+    @inline(__always)
+    static func blas(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -95,12 +95,19 @@ public enum Im2Col {
             let lineBase = dcol + (line - lines.lowerBound) * g.outW * patch + kh * g.kernelW * cg
             for iw in 0..<g.inW {
                 let out = dxRow + iw * g.inC
-                for kw in 0..<g.kernelW {
-                    let numeratorW = iw + g.padLeft - kw * g.dilationW
-                    if numeratorW < 0 || numeratorW % g.strideW != 0 { continue }
-                    let ow = numeratorW / g.strideW
-                    if ow >= g.outW { continue }
-                    accumulateFloats(lineBase + ow * patch + kw * cg, out, cg)
+                let shifted = iw + g.padLeft
+                // Taps with (shifted − kw·dilation) divisible by the stride. Without dilation they form the
+                // progression kw ≡ shifted (mod stride), so the others are never visited.
+                var kw = g.dilationW == 1 ? shifted % g.strideW : 0
+                let step = g.dilationW == 1 ? g.strideW : 1
+                while kw < g.kernelW {
+                    let numeratorW = shifted - kw * g.dilationW
+                    if numeratorW < 0 { break }
+                    if numeratorW % g.strideW == 0 {
+                        let ow = numeratorW / g.strideW
+                        if ow < g.outW { accumulateFloats(lineBase + ow * patch + kw * cg, out, cg) }
+                    }
+                    kw += step
                 }
             }
         }

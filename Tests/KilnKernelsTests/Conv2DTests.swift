@@ -40,23 +40,31 @@ let convCases: [ConvCase] = [
     .make("5x5 valid", n: 1, h: 6, w: 7, cin: 2, cout: 3, k: (5, 5)),
     .make("kernel larger than padded input edge", n: 1, h: 2, w: 3, cin: 4, cout: 2, k: (3, 3),
           pad: (2, 2, 2, 2)),
+    .make("2x2 output, 3x3 pad1 (ResNet stage 4)", n: 5, h: 2, w: 2, cin: 40, cout: 24, k: (3, 3), pad: (1, 1, 1, 1)),
+    .make("3x3 stride2 to 1x2 output", n: 3, h: 2, w: 4, cin: 9, cout: 6, k: (3, 3), s: (2, 2), pad: (1, 1, 1, 1)),
 ]
 
-/// Runs the three fast kernels on (x, w, dy) and returns (y, dx, dw).
-func runFastConv(_ g: ConvGeometry, x: [Float], w: [Float], dy: [Float], pool: ThreadPool = .shared)
-    -> (y: [Float], dx: [Float], dw: [Float])
-{
+/// Runs the three fast kernels on (x, w, dy) with `algorithm` (the default when nil) and returns (y, dx, dw).
+func runFastConv(_ g: ConvGeometry, x: [Float], w: [Float], dy: [Float], algorithm: ConvAlgorithm? = nil,
+                 pool: ThreadPool = .shared) -> (y: [Float], dx: [Float], dw: [Float]) {
     var y = poisoned(g.outputCount), dx = poisoned(g.inputCount), dw = poisoned(g.weightCount)
-    withScratch(g.scratchFloats(.forward)) { s in
-        Conv2D.forward(x: x, w: w, y: &y, geometry: g, scratch: s, pool: pool)
+    let forward = algorithm ?? g.algorithm(.forward), data = algorithm ?? g.algorithm(.backwardData)
+    let weights = algorithm ?? g.algorithm(.backwardWeights)
+    withScratch(g.scratchFloats(.forward, algorithm: forward)) { s in
+        Conv2D.forward(x: x, w: w, y: &y, geometry: g, algorithm: forward, scratch: s, pool: pool)
     }
-    withScratch(g.scratchFloats(.backwardData)) { s in
-        Conv2D.backwardData(dy: dy, w: w, dx: &dx, geometry: g, scratch: s, pool: pool)
+    withScratch(g.scratchFloats(.backwardData, algorithm: data)) { s in
+        Conv2D.backwardData(dy: dy, w: w, dx: &dx, geometry: g, algorithm: data, scratch: s, pool: pool)
     }
-    withScratch(g.scratchFloats(.backwardWeights)) { s in
-        Conv2D.backwardWeights(x: x, dy: dy, dw: &dw, geometry: g, scratch: s, pool: pool)
+    withScratch(g.scratchFloats(.backwardWeights, algorithm: weights)) { s in
+        Conv2D.backwardWeights(x: x, dy: dy, dw: &dw, geometry: g, algorithm: weights, scratch: s, pool: pool)
     }
     return (y, dx, dw)
+}
+
+/// The GEMM-based algorithms (Winograd has its own suite) that geometry g supports.
+func gemmAlgorithms(_ g: ConvGeometry) -> [ConvAlgorithm] {
+    [ConvAlgorithm.pointwise, .im2col, .perPixel].filter { g.supports($0) }
 }
 
 @Suite("Conv2D")
@@ -66,19 +74,25 @@ struct Conv2DTests {
         try c.g.validate()
     }
 
-    @Test("fast kernels match the naive references", arguments: convCases)
+    @Test("every algorithm matches the naive references", arguments: convCases)
     func matchesNaive(c: ConvCase) {
         let g = c.g
         let x = randomFloats(g.inputCount, seed: 11), w = randomFloats(g.weightCount, seed: 12)
         let dy = randomFloats(g.outputCount, seed: 13)
-        let fast = runFastConv(g, x: x, w: w, dy: dy)
         var y = poisoned(g.outputCount), dx = poisoned(g.inputCount), dw = poisoned(g.weightCount)
         Conv2D.naiveForward(x: x, w: w, y: &y, geometry: g)
         Conv2D.naiveBackwardData(dy: dy, w: w, dx: &dx, geometry: g)
         Conv2D.naiveBackwardWeights(x: x, dy: dy, dw: &dw, geometry: g)
-        #expect(relativeError(fast.y, y) < 1e-4, "forward")
-        #expect(relativeError(fast.dx, dx) < 1e-4, "backwardData")
-        #expect(relativeError(fast.dw, dw) < 1e-4, "backwardWeights")
+        for algorithm in gemmAlgorithms(g) {
+            let fast = runFastConv(g, x: x, w: w, dy: dy, algorithm: algorithm)
+            #expect(relativeError(fast.y, y) < 1e-4, "forward \(algorithm)")
+            #expect(relativeError(fast.dx, dx) < 1e-4, "backwardData \(algorithm)")
+            #expect(relativeError(fast.dw, dw) < 1e-4, "backwardWeights \(algorithm)")
+        }
+        let byDefault = runFastConv(g, x: x, w: w, dy: dy)
+        #expect(relativeError(byDefault.y, y) < 1e-4, "forward, default algorithm")
+        #expect(relativeError(byDefault.dx, dx) < 1e-4, "backwardData, default algorithm")
+        #expect(relativeError(byDefault.dw, dw) < 1e-4, "backwardWeights, default algorithm")
     }
 
     @Test("backward kernels are the transposes of forward", arguments: convCases)
@@ -86,11 +100,13 @@ struct Conv2DTests {
         let g = c.g
         let x = randomFloats(g.inputCount, seed: 21), w = randomFloats(g.weightCount, seed: 22)
         let dy = randomFloats(g.outputCount, seed: 23)
-        let fast = runFastConv(g, x: x, w: w, dy: dy)
-        let viaOutput = dot(fast.y, dy), viaInput = dot(x, fast.dx), viaWeights = dot(w, fast.dw)
-        let scale = max(abs(viaOutput), 1) * 1e-4
-        #expect(abs(viaOutput - viaInput) <= scale, "⟨y, dy⟩ \(viaOutput) vs ⟨x, dx⟩ \(viaInput)")
-        #expect(abs(viaOutput - viaWeights) <= scale, "⟨y, dy⟩ \(viaOutput) vs ⟨w, dw⟩ \(viaWeights)")
+        for algorithm in gemmAlgorithms(g) {
+            let fast = runFastConv(g, x: x, w: w, dy: dy, algorithm: algorithm)
+            let viaOutput = dot(fast.y, dy), viaInput = dot(x, fast.dx), viaWeights = dot(w, fast.dw)
+            let scale = max(abs(viaOutput), 1) * 1e-4
+            #expect(abs(viaOutput - viaInput) <= scale, "\(algorithm): ⟨y, dy⟩ \(viaOutput) vs ⟨x, dx⟩ \(viaInput)")
+            #expect(abs(viaOutput - viaWeights) <= scale, "\(algorithm): ⟨y, dy⟩ \(viaOutput) vs ⟨w, dw⟩ \(viaWeights)")
+        }
     }
 
     @Test("tiled im2col path (several tiles) matches the references")

@@ -19,6 +19,11 @@ struct GemmTests {
         Case(transA: true, transB: false, m: 9, n: 65, k: 130, alpha: 0.5, beta: 1),
         Case(transA: true, transB: true, m: 1, n: 3, k: 7, alpha: -2, beta: 0.25),
         Case(transA: false, transB: false, m: 100, n: 1, k: 300, alpha: 1, beta: 0),
+        // Large enough to be split over the pool: by rows (m ≥ n) and by columns (m < n).
+        Case(transA: false, transB: false, m: 301, n: 203, k: 400, alpha: 1, beta: 0),
+        Case(transA: true, transB: true, m: 333, n: 97, k: 250, alpha: 1, beta: 0.5),
+        Case(transA: true, transB: false, m: 90, n: 357, k: 500, alpha: -1, beta: 0),
+        Case(transA: false, transB: true, m: 77, n: 410, k: 333, alpha: 2, beta: 1),
     ]
 
     @Test("sgemm matches the naive reference", arguments: cases)
@@ -47,6 +52,21 @@ struct GemmTests {
             }
         }
         #expect(relativeError(fastUsed, slowUsed) < 1e-5)
+    }
+
+    @Test("split GEMMs are identical on one thread and on many")
+    func splitMatchesSingleThread() {
+        let single = ThreadPool(threadCount: 1)
+        defer { single.shutdown() }
+        for (m, n, k) in [(301, 203, 400), (90, 357, 500)] {
+            let a = randomFloats(m * k, seed: 4), b = randomFloats(k * n, seed: 5)
+            var one = poisoned(m * n), many = poisoned(m * n)
+            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                       beta: 0, c: &one, ldc: n, pool: single)
+            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                       beta: 0, c: &many, ldc: n, pool: .shared)
+            #expect(relativeError(many, one) < 1e-6)
+        }
     }
 
     @Test("k = 0 scales C by beta")

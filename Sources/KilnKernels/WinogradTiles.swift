@@ -1,0 +1,174 @@
+// The per-tile gather / transform / scatter loops of the Winograd kernels (WinogradConv.swift).
+// Each loop runs on the pool over tiles (or filter rows) and vectorises over 16 channels; a channel tail
+// shorter than 16 is loaded and stored lane by lane. Transformed buffers are laid out (α², tiles, channels),
+// so each GEMM operand is a contiguous matrix.
+
+extension Winograd {
+    /// 16 channels at p, or the first `count` (< 16) with zeros after.
+    @inline(__always)
+    static func loadChannels(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
+        if count >= 16 { return load16(p) }
+        var v = SIMD16<Float>()
+        for lane in 0..<count { v[lane] = p[lane] }
+        return v
+    }
+
+    @inline(__always)
+    static func storeChannels(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        if count >= 16 { store16(v, p); return }
+        for lane in 0..<count { p[lane] = v[lane] }
+    }
+
+    /// U[ξ][r][c] = (G g Gᵀ)_ξ with g[kh][kw] = w[r, kh, kw, c], or w[r, 2−kh, 2−kw, c] when flip.
+    /// w: (rows, 3, 3, cols) — OHWI, so r is the output channel and c the input channel.
+    static func transformFilter<F: WinogradTile>(
+        _: F.Type, w: UnsafePointer<Float>, rows: Int, cols: Int, flip: Bool, u: UnsafeMutablePointer<Float>,
+        pool: ThreadPool
+    ) {
+        let positions = F.alpha * F.alpha
+        pool.parallelChunks(rows, minChunk: max(1, 2048 / max(cols, 1))) { range in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 9 + 3 * 36 + 36) { buffer in
+                let taps = buffer.baseAddress!, work = taps + 9, out = work + 3 * 36
+                for r in range {
+                    var c = 0
+                    while c < cols {
+                        let lanes = min(16, cols - c)
+                        for k in 0..<9 {
+                            // The input-gradient convolution uses the filter rotated by 180°.
+                            taps[k] = loadChannels(w + (r * 9 + (flip ? 8 - k : k)) * cols + c, lanes)
+                        }
+                        F.apply2D(F.weight, n: 3, nOut: F.alpha, src: taps, work: work, dst: out)
+                        for position in 0..<positions {
+                            storeChannels(out[position], u + (position * rows + r) * cols + c, lanes)
+                        }
+                        c += 16
+                    }
+                }
+            }
+        }
+    }
+
+    /// V[ξ][t][c] = (Bᵀ d B)_ξ for the α×α input patch d of each tile t in `tiles` (zero outside the image).
+    static func transformInput<F: WinogradTile>(
+        _: F.Type, source: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
+        v: UnsafeMutablePointer<Float>, pool: ThreadPool
+    ) {
+        let alpha = F.alpha, positions = alpha * alpha, count = tiles.count
+        pool.parallelChunks(count, minChunk: max(1, 1024 / max(p.inC, 1))) { range in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 3 * 36) { buffer in
+                let patch = buffer.baseAddress!, work = patch + 36, out = work + 36
+                for local in range {
+                    let (n, row0, column0) = p.tileOrigin(tiles.lowerBound + local)
+                    let image = source + n * p.inH * p.inW * p.inC
+                    var c = 0
+                    while c < p.inC {
+                        let lanes = min(16, p.inC - c)
+                        for i in 0..<alpha {
+                            let ih = row0 - p.padTop + i
+                            for j in 0..<alpha {
+                                let iw = column0 - p.padLeft + j
+                                patch[i * alpha + j] = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW
+                                    ? loadChannels(image + (ih * p.inW + iw) * p.inC + c, lanes) : SIMD16()
+                            }
+                        }
+                        F.apply2D(F.input, n: alpha, nOut: alpha, src: patch, work: work, dst: out)
+                        for position in 0..<positions {
+                            storeChannels(out[position], v + (position * count + local) * p.inC + c, lanes)
+                        }
+                        c += 16
+                    }
+                }
+            }
+        }
+    }
+
+    /// target tile t = Aᵀ M_t A, keeping the outputs inside the image.
+    static func transformOutput<F: WinogradTile>(
+        _: F.Type, products: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
+        target: UnsafeMutablePointer<Float>, pool: ThreadPool
+    ) {
+        let alpha = F.alpha, m = F.m, positions = alpha * alpha, count = tiles.count
+        pool.parallelChunks(count, minChunk: max(1, 1024 / max(p.outC, 1))) { range in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 3 * 36) { buffer in
+                let tile = buffer.baseAddress!, work = tile + 36, out = work + 36
+                for local in range {
+                    let (n, row0, column0) = p.tileOrigin(tiles.lowerBound + local)
+                    let image = target + n * p.outH * p.outW * p.outC
+                    var c = 0
+                    while c < p.outC {
+                        let lanes = min(16, p.outC - c)
+                        for position in 0..<positions {
+                            tile[position] = loadChannels(products + (position * count + local) * p.outC + c, lanes)
+                        }
+                        F.apply2D(F.output, n: alpha, nOut: m, src: tile, work: work, dst: out)
+                        for i in 0..<min(m, p.outH - row0) {
+                            for j in 0..<min(m, p.outW - column0) {
+                                storeChannels(out[i * m + j], image + ((row0 + i) * p.outW + column0 + j) * p.outC + c,
+                                              lanes)
+                            }
+                        }
+                        c += 16
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gd[ξ][t][c] = (A dY Aᵀ)_ξ for the m×m output-gradient tile of each t (zero beyond the output).
+    static func transformGradient<F: WinogradTile>(
+        _: F.Type, dy: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
+        gradients: UnsafeMutablePointer<Float>, pool: ThreadPool
+    ) {
+        let alpha = F.alpha, m = F.m, positions = alpha * alpha, count = tiles.count
+        pool.parallelChunks(count, minChunk: max(1, 1024 / max(p.outC, 1))) { range in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16 + 36 + 36) { buffer in
+                let tile = buffer.baseAddress!, work = tile + 16, out = work + 36
+                for local in range {
+                    let (n, row0, column0) = p.tileOrigin(tiles.lowerBound + local)
+                    let image = dy + n * p.outH * p.outW * p.outC
+                    var c = 0
+                    while c < p.outC {
+                        let lanes = min(16, p.outC - c)
+                        for i in 0..<m {
+                            for j in 0..<m {
+                                let oh = row0 + i, ow = column0 + j
+                                tile[i * m + j] = oh < p.outH && ow < p.outW
+                                    ? loadChannels(image + (oh * p.outW + ow) * p.outC + c, lanes) : SIMD16()
+                            }
+                        }
+                        F.apply2D(F.gradient, n: m, nOut: alpha, src: tile, work: work, dst: out)
+                        for position in 0..<positions {
+                            storeChannels(out[position], gradients + (position * count + local) * p.outC + c, lanes)
+                        }
+                        c += 16
+                    }
+                }
+            }
+        }
+    }
+
+    /// dw[r, kh, kw, c] = (Gᵀ P G)[kh][kw] with P[ξ] = sums[ξ][r][c].
+    static func transformFilterGradient<F: WinogradTile>(
+        _: F.Type, sums: UnsafePointer<Float>, rows: Int, cols: Int, dw: UnsafeMutablePointer<Float>,
+        pool: ThreadPool
+    ) {
+        let positions = F.alpha * F.alpha
+        pool.parallelChunks(rows, minChunk: max(1, 2048 / max(cols, 1))) { range in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 36 + 3 * 6 + 9) { buffer in
+                let tile = buffer.baseAddress!, work = tile + 36, out = work + 18
+                for r in range {
+                    var c = 0
+                    while c < cols {
+                        let lanes = min(16, cols - c)
+                        for position in 0..<positions {
+                            tile[position] = loadChannels(sums + (position * rows + r) * cols + c, lanes)
+                        }
+                        F.apply2D(F.filterGradient, n: F.alpha, nOut: 3, src: tile, work: work, dst: out)
+                        for k in 0..<9 { storeChannels(out[k], dw + (r * 9 + k) * cols + c, lanes) }
+                        c += 16
+                    }
+                }
+            }
+        }
+    }
+}
