@@ -93,3 +93,17 @@ import KilnData
         #expect(decoded == canvas.image)
     }
 }
+
+@Suite struct DrawingRobustnessTests {
+    @Test func absurdCoordinatesAreClipped() throws {
+        var canvas = Canvas(width: 16, height: 16)
+        canvas.strokeRect(Box(x0: -1e300, y0: 2, x1: 1e300, y1: 1e300), .red)
+        #expect(canvas[8, 2] == .red && canvas[8, 3] == .white)
+        canvas.strokeRect(Box(x0: .nan, y0: 2, x1: 9, y1: .infinity), .red)
+        canvas.smoothLine(SIMD2(-1e300, 3), SIMD2(1e300, .nan), .red)
+        canvas.line(Int.min / 4, 0, Int.max / 4, 15, .blue)
+        let plot = LinePlot(series: [LinePlot.Series(name: "wild", values: [1e308, -1e308, .infinity, 0])])
+        let decoded = try PNG.decode(data: try plot.pngData())
+        #expect(decoded.width == 640 && (canvas[0, 7] == .blue || canvas[0, 8] == .blue))
+    }
+}

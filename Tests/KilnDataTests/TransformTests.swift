@@ -172,6 +172,23 @@ private func plainMoCo(size: Int) -> MoCoAugment {
         #expect(draw.photometric.flip == true)
     }
 
+    @Test func detcoLocalDrawForFixedSeed() {
+        var rng = RandomStream(seed: 2024, stream: 8)
+        let draw = DetCoLocalView(size: 224).sample(width: 500, height: 375, rng: &rng)
+        #expect(draw.crop == CropBox(x: 0, y: 17, width: 352, height: 346))
+        #expect(draw.order == [1, 7, 8, 0, 2, 5, 3, 6, 4])
+        #expect(draw.offsets.map { [$0.x, $0.y] } == [[18, 7], [3, 19], [1, 16], [7, 17], [2, 21], [19, 15], [16, 12], [8, 5], [13, 2]])
+        #expect(draw.photometric.jitter?.order == [1, 0, 3, 2] && abs((draw.photometric.jitter?.contrast ?? 0) - 1.3493192) < 1e-6)
+        #expect(!draw.photometric.grayscale && draw.photometric.blurSigma == nil && draw.photometric.flip)
+    }
+
+    @Test func detectionDrawForFixedSeed() {
+        var rng = RandomStream(seed: 2024, stream: 9)
+        let transform = DetectionTransform(shortSides: [640, 672, 704, 736, 768, 800], maxSize: 1333, flip: true)
+        let draws = (0..<6).map { _ in transform.sample(&rng) }
+        #expect(draws.map { [$0.shortSide, $0.flip ? 1 : 0] } == [[736, 1], [672, 0], [640, 0], [640, 0], [736, 0], [736, 1]])
+    }
+
     @Test func mocoViewChecksum() throws {
         let image = try ImageIO.load(TestData.cocoRoot.appendingPathComponent("JPEGImages/2011_000025.jpg"))
         var rng = RandomStream(seed: 99)

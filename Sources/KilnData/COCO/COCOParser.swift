@@ -51,6 +51,11 @@ enum COCOParser {
             guard width > 0, height > 0 else {
                 throw DataError(.invalid, file: item.file, field: item.path, "image size \(width)x\(height) is not positive")
             }
+            guard width <= DecodeLimits.maxPixels, height <= DecodeLimits.maxPixels,
+                  width * height <= DecodeLimits.maxPixels else {
+                throw DataError(.invalid, file: item.file, field: item.path,
+                                "image size \(width)x\(height) exceeds the \(DecodeLimits.maxPixels)-pixel limit")
+            }
             return COCOImage(id: id, fileName: try item.member("file_name").string(), width: width, height: height)
         }
     }
@@ -134,7 +139,7 @@ enum COCOParser {
         let sizeNode = try node.member("size")
         let size = try sizeNode.doubles()
         guard size.count == 2, size[0] == Double(image.height), size[1] == Double(image.width) else {
-            throw sizeNode.error("RLE size \(size.map { Int($0) }) does not match image \(image.id) "
+            throw sizeNode.error("RLE size \(JSONValue.array(size.map { .number($0) }).serialized()) does not match image \(image.id) "
                                  + "([height, width] = [\(image.height), \(image.width)])", kind: .invalid)
         }
         let countsNode = try node.member("counts")

@@ -11,6 +11,9 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
+    /// Largest accepted decompressed size (2 GiB), so a corrupt or hostile stream cannot exhaust memory.
+    public static let maxOutputBytes = 1 << 31
+
     /// Decompresses a gzip (or zlib) stream; `file` names the source in errors.
     public static func decompress(_ bytes: [UInt8], file: String = "<memory>") throws -> [UInt8] {
         var stream = z_stream()
@@ -38,6 +41,9 @@ public enum Gzip {
                 }
                 output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
                 consumed = input.count - Int(stream.avail_in)
+                guard output.count <= maxOutputBytes else {
+                    throw DataError(.decode, file: file, field: "gzip", "decompresses to more than \(maxOutputBytes) bytes")
+                }
                 switch status {
                 case Z_OK:
                     continue

@@ -62,7 +62,8 @@ public enum IDX {
             shape.append(dim)
             count = count.multipliedReportingOverflow(by: dim).overflow ? Int.max : count * dim
         }
-        let expected = count == Int.max ? Int.max : count * type.byteSize
+        let (product, overflow) = count.multipliedReportingOverflow(by: type.byteSize)
+        let expected = overflow ? Int.max : product
         guard expected == bytes.count - headerSize else {
             throw DataError(.decode, file: file, field: "idx data",
                             "shape \(shape) needs \(expected) data bytes, file has \(bytes.count - headerSize)")

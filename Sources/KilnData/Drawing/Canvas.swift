@@ -48,8 +48,11 @@ public struct Canvas: Equatable, Sendable {
 
     /// Outlines a box (pixel-edge coordinates, as detection boxes) with lines `thickness` pixels wide, inside it.
     public mutating func strokeRect(_ box: Box, _ color: Color, thickness: Int = 1) {
-        let x0 = Int(box.x0.rounded()), y0 = Int(box.y0.rounded())
-        let x1 = Int(box.x1.rounded()) - 1, y1 = Int(box.y1.rounded()) - 1
+        // Clamp before converting: boxes may come from untrusted files with absurd coordinates.
+        let limit = Double(4 * (width + height) + 8)
+        func pixel(_ v: Double) -> Int { v.isFinite ? Int(min(max(v, -limit), limit).rounded()) : 0 }
+        let x0 = pixel(box.x0), y0 = pixel(box.y0)
+        let x1 = pixel(box.x1) - 1, y1 = pixel(box.y1) - 1
         guard x1 >= x0, y1 >= y0 else { return }
         for t in 0..<max(thickness, 1) {
             line(x0, y0 + t, x1, y0 + t, color)

@@ -45,11 +45,13 @@ public struct LinePlot: Sendable {
         public var xRange: ClosedRange<Double>
         public var yRange: ClosedRange<Double>
 
-        /// Pixel position of a data point (fractional).
+        /// Pixel position of a data point (fractional; kept within ±1e6 so it converts to Int safely).
         public func pixel(_ point: SIMD2<Double>) -> SIMD2<Double> {
             let fx = (point.x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound)
             let fy = (point.y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound)
-            return SIMD2(Double(left) + fx * Double(right - left), Double(bottom) - fy * Double(bottom - top))
+            let p = SIMD2(Double(left) + fx * Double(right - left), Double(bottom) - fy * Double(bottom - top))
+            func safe(_ v: Double) -> Double { v.isFinite ? min(max(v, -1e6), 1e6) : 0 }
+            return SIMD2(safe(p.x), safe(p.y))
         }
     }
 
@@ -57,7 +59,8 @@ public struct LinePlot: Sendable {
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         func range(_ values: [Double]) -> ClosedRange<Double> {
             guard let low = values.min(), let high = values.max() else { return 0...1 }
-            if high > low { return low...high }
+            if high > low, (high - low).isFinite { return low...high }
+            if high > low { return (low / 2)...(high / 2) }  // span overflows: halve (ticks need a finite span)
             let pad = max(abs(low) * 0.1, 1e-9)
             return (low - pad)...(high + pad)
         }

@@ -48,6 +48,9 @@ public final class DataLoader<Batch: AnyObject> {
 
     /// Creates the loader, its batch ring (`makeBatch` is called `prefetch + 1` times) and its worker threads.
     public init(_ configuration: DataLoaderConfiguration, makeBatch: () -> Batch, fill: @escaping BatchFill<Batch>) throws {
+        guard configuration.threads >= 0 else {
+            throw DataError(.invalid, file: "<loader>", "thread count must not be negative, got \(configuration.threads)")
+        }
         guard configuration.sampleCount > 0, configuration.batchSize > 0 else {
             throw DataError(.invalid, file: "<loader>", "need at least one sample and a positive batch size "
                             + "(samples \(configuration.sampleCount), batch \(configuration.batchSize))")
