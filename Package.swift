@@ -43,7 +43,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln"]),
-        .testTarget(name: "KilnDataTests", dependencies: ["KilnData"]),
+        .testTarget(name: "KilnDataTests", dependencies: ["KilnData"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnZooTests", dependencies: ["KilnZoo", "Kiln", "KilnRuntime"]),
     ],
     swiftLanguageModes: [.v5]

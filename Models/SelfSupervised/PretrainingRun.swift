@@ -91,7 +91,7 @@ public final class PretrainingRun {
     }
 
     /// Runs the remaining steps, calling `onStep` after each; writes checkpoints, metrics and the loss plot.
-    public func run(onStep: (PretrainingStepRecord) -> Void = { _ in }) throws {
+    public func run(onStep: (PretrainingStepRecord) throws -> Void = { _ in }) throws {
         let c = configuration
         let schedule = CosineSchedule(base: c.learningRate, totalSteps: c.steps, warmupSteps: c.warmupSteps)
         let exe = step.executable
@@ -115,7 +115,7 @@ public final class PretrainingRun {
             record["lr"] = lr
             record["images_per_s"] = rate
             metrics?.append(record)
-            onStep(PretrainingStepRecord(step: s + 1, totalSteps: c.steps, epoch: s / perEpoch, losses: losses,
+            try onStep(PretrainingStepRecord(step: s + 1, totalSteps: c.steps, epoch: s / perEpoch, losses: losses,
                                          learningRate: lr, imagesPerSecond: rate))
             if nextStep % c.checkpointEvery == 0 || nextStep == c.steps { try saveCheckpoint() }
         }

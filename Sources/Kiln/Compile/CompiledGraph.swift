@@ -16,7 +16,7 @@ public final class CompiledGraph {
     /// Model parameters by state name.
     public let parameters: [String: Parameter]
 
-    init(traced: Graph, parameters: [String: Parameter], options: CompileOptions) throws {
+    public init(traced: Graph, parameters: [String: Parameter], options: CompileOptions) throws {
         self.traced = traced
         var pipeline = Pipeline(options.passes ?? StandardPipeline.passes())
         pipeline.observer = options.observer

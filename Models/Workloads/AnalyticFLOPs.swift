@@ -1,0 +1,66 @@
+// Analytic FLOP counts with the peer benchmarks' convention (shared/bench/common.py): only convolutions and
+// fully connected layers, 2 × multiply-accumulates, taps on zero padding counted, a training step = 3 × forward
+// for the trained side (backward computes input and weight gradients) plus 1 × forward for a momentum encoder.
+// DetCo follows the same rules over its global and local views and multi-level heads.
+
+public enum AnalyticFLOPs {
+    /// Multiply-accumulates of one image's ResNet forward pass (no classifier).
+    public static func resnetMACs(depth: Int, size: Int) -> Double {
+        var macs = 0.0
+        func out(_ h: Int, _ k: Int, _ s: Int, _ p: Int) -> Int { (h + 2 * p - k) / s + 1 }
+        func conv(_ h: Int, _ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ p: Int) -> Int {
+            let o = out(h, k, s, p)
+            macs += Double(o * o * cout * cin * k * k)
+            return o
+        }
+        var h = conv(size, 3, 64, 7, 2, 3)
+        h = out(h, 3, 2, 1)
+        var cin = 64
+        let bottleneck = depth >= 50
+        let blocks = depth == 18 ? [2, 2, 2, 2] : depth == 101 ? [3, 4, 23, 3] : [3, 4, 6, 3]
+        for (stage, (n, c)) in zip(blocks, [64, 128, 256, 512]).enumerated() {
+            for b in 0..<n {
+                let s = stage > 0 && b == 0 ? 2 : 1
+                let h2: Int
+                if bottleneck {
+                    _ = conv(h, cin, c, 1, 1, 0)
+                    h2 = conv(h, c, c, 3, s, 1)
+                    _ = conv(h2, c, 4 * c, 1, 1, 0)
+                } else {
+                    h2 = conv(h, cin, c, 3, s, 1)
+                    _ = conv(h2, c, c, 3, 1, 1)
+                }
+                let width = bottleneck ? 4 * c : c
+                if s != 1 || cin != width { _ = conv(h, cin, width, 1, s, 0) }
+                h = h2
+                cin = width
+            }
+        }
+        return macs
+    }
+
+    /// FLOPs of one step of a workload.
+    public static func perStep(_ workload: Workload, batch: Int, size: Int) -> Double {
+        let b = Double(batch)
+        switch workload {
+        case .resnet18, .resnet50, .resnet50Infer:
+            let depth = workload == .resnet18 ? 18 : 50
+            let feature = depth == 18 ? 512.0 : 2048.0
+            return 2 * b * (resnetMACs(depth: depth, size: size) + feature * 1000)
+        case .resnet18Train:
+            return 3 * 2 * b * (resnetMACs(depth: 18, size: size) + 512 * 10)
+        case .mocov2Train:
+            let trunk = 2 * b * resnetMACs(depth: 18, size: size)
+            let head = 2 * b * (512 * 512 + 512 * 128)
+            let logits = 2 * b * 128 * Double(Workload.benchmarkQueue + 1)
+            return 3 * (trunk + head + logits) + (trunk + head)
+        case .detcoTrain:
+            let patch = DetCoPatch.size(for: size)
+            let trunks = 2 * b * (resnetMACs(depth: 18, size: size) + 9 * resnetMACs(depth: 18, size: patch))
+            let channels = [64.0, 128, 256, 512]
+            let heads = channels.reduce(0.0) { acc, c in acc + 2 * b * ((c * c + c * 128) + (9 * c * c + c * 128)) }
+            let logits = 3 * 4 * 2 * b * 128 * Double(Workload.benchmarkQueue + 1)   // 3 contrasts × 4 levels
+            return 3 * (trunks + heads + logits) + (trunks + heads)
+        }
+    }
+}
