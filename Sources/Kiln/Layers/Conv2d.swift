@@ -11,12 +11,13 @@ public final class Conv2d: Layer {
 
     /// `weightInitializer` replaces PyTorch's default U(±1/√fan_in) (torchvision ResNets use kaiming fan-out).
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, bias: Bool = true, weightInitializer: Initializer? = nil) {
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, weightInitializer: Initializer? = nil,
+                biasInitializer: Initializer? = nil) {
         let perGroup = inChannels / Swift.max(groups, 1)
         let fanIn = perGroup * kernelSize * kernelSize
         weight = Parameter([outChannels, kernelSize, kernelSize, perGroup], layout: .convolutionWeight,
                            initializer: weightInitializer ?? .defaultUniform(fanIn: fanIn))
-        self.bias = bias ? Parameter([outChannels], initializer: .defaultUniform(fanIn: fanIn)) : nil
+        self.bias = bias ? Parameter([outChannels], initializer: biasInitializer ?? .defaultUniform(fanIn: fanIn)) : nil
         conv = ConvAttributes(stride: [stride, stride], padding: [padding, padding, padding, padding],
                               dilation: [dilation, dilation], groups: groups)
     }
