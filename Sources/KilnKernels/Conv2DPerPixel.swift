@@ -29,10 +29,11 @@ extension Conv2D {
 
     static func perPixelForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                 g: ConvGeometry, pool: ThreadPool) {
-        let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
-        Gemm.forEachIndependent(pixels, pool: pool) { p in
+        Gemm.forEachIndependent(g.outH * g.outW, pool: pool, (x, w, y, g)) { args, p in
+            let (x, w, y, g) = args
+            let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
             let oh = p / g.outW, ow = p % g.outW
-            let t = validTaps(g, oh: oh, ow: ow)
+            let t = Conv2D.validTaps(g, oh: oh, ow: ow)
             let out = y + p * g.outC
             if t.kh0 == t.kh1 || t.kw0 == t.kw1 {
                 for n in 0..<g.batch { zeroFloats(out + n * pixels * g.outC, g.outC) }

@@ -145,3 +145,69 @@ struct ThreadPoolTests {
         #expect(BLASThreads.count == original)
     }
 }
+
+@Suite("Kernel jobs")
+struct KernelJobTests {
+    /// Every kernel hands the pool capture-free bodies (inputs go through `args`), which is what keeps its
+    /// calls allocation-free; a body that captured a variable would be counted here.
+    @Test("kernels never give the pool a capturing body")
+    func captureFree() {
+        let before = ThreadPool.capturingJobCount
+        let g = ConvGeometry(batch: 4, inH: 12, inW: 12, inC: 16, outC: 16, kernelH: 3, kernelW: 3, strideH: 1,
+                             strideW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationH: 1,
+                             dilationW: 1, groups: 1)
+        let x = randomFloats(g.inputCount, seed: 1), w = randomFloats(g.weightCount, seed: 2)
+        let dy = randomFloats(g.outputCount, seed: 3)
+        for algorithm in [ConvAlgorithm.im2col, .winograd(tile: 4), .winograd(tile: 2), .perPixel] {
+            _ = runFastConv(g, x: x, w: w, dy: dy, algorithm: algorithm)
+        }
+        let big = randomFloats(1 << 16, seed: 4)
+        var out = [Float](repeating: 0, count: 1 << 16)
+        var indices = [Int64](repeating: 0, count: 1 << 12)
+        Reduce.sum(x: big, shape: [16, 64, 64], axes: [0, 1], y: &out, pool: .shared)
+        Reduce.sum(x: big, shape: [1 << 16], axes: [0], y: &out, pool: .shared)
+        Reduce.max(x: big, shape: [16, 64, 64], axes: [0, 2], y: &out, pool: .shared)
+        Reduce.argmax(x: big, shape: [16, 4096], axis: 1, y: &indices)
+        Transpose.permute(x: big, shape: [4, 16, 16, 64], permutation: [0, 3, 1, 2], y: &out, pool: .shared)
+        let pg = Pool2DGeometry(batch: 4, inH: 16, inW: 16, channels: 64, kernelH: 3, kernelW: 3, strideH: 2,
+                                strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        var pooled = [Float](repeating: 0, count: pg.outputCount), grad = [Float](repeating: 0, count: pg.inputCount)
+        Pooling.maxPoolForward(x: big, y: &pooled, geometry: pg, pool: .shared)
+        Pooling.maxPoolBackward(x: big, dy: pooled, dx: &grad, geometry: pg, pool: .shared)
+        Pooling.maxPoolGather(x: big, g: big, out: &pooled, geometry: pg, pool: .shared)
+        Pooling.avgPoolForward(x: big, y: &pooled, geometry: pg, countIncludePad: true, pool: .shared)
+        Pooling.avgPoolBackward(dy: pooled, dx: &grad, geometry: pg, countIncludePad: true, pool: .shared)
+        let ug = UpsampleGeometry(batch: 2, inH: 8, inW: 8, channels: 32, outH: 16, outW: 16)
+        Upsample.nearestForward(x: big, y: &out, geometry: ug, pool: .shared)
+        Upsample.nearestBackward(dy: big, dx: &out, geometry: ug, pool: .shared)
+        Upsample.bilinearForward(x: big, y: &out, geometry: ug, pool: .shared)
+        Upsample.bilinearBackward(dy: big, dx: &out, geometry: ug, pool: .shared)
+        RowKernels.softmaxRows(x: big, y: &out, rows: 64, cols: 1000, pool: .shared)
+        RowKernels.logSoftmaxRows(x: big, y: &out, rows: 64, cols: 1000, pool: .shared)
+        var stats = [Float](repeating: 0, count: 128)
+        stats.withUnsafeMutableBufferPointer { s in
+            BatchNormKernels.channelMeanVar(x: big, rows: 1024, channels: 64, mean: s.baseAddress!,
+                                            variance: s.baseAddress! + 64, pool: .shared)
+        }
+        BatchNormKernels.scaleShift(x: big, rows: 1024, channels: 64, scale: big, shift: big, y: &out, relu: true,
+                                    pool: .shared)
+        Gemm.sgemm(transA: false, transB: false, m: 200, n: 150, k: 300, alpha: 1, a: big, lda: 300, b: big,
+                   ldb: 150, beta: 0, c: &out, ldc: 150)
+        let after = ThreadPool.capturingJobCount
+        #expect(after == before)
+    }
+
+    @Test("the args form counts a capturing body")
+    func detectsCapture() {
+        let pool = ThreadPool(threadCount: 2)
+        defer { pool.shutdown() }
+        let before = ThreadPool.capturingJobCount
+        let sum = Atomic<Int>(0)
+        var offset = 3
+        offset += 1
+        pool.parallelFor(8, 0) { _, i in sum.add(i + offset, ordering: .relaxed) }
+        let total = sum.load(ordering: .relaxed), after = ThreadPool.capturingJobCount
+        #expect(total == 28 + 8 * 4)
+        #expect(after > before)
+    }
+}
