@@ -9,7 +9,10 @@
 //   gets what it needs through `args`): kernels use it. The plain closure form `parallelFor(count) { i in … }`
 //   costs one small heap allocation per call when its closure captures variables — `withoutActuallyEscaping`
 //   boxes a capturing closure, and Swift has no allocation-free way to hand a non-escaping closure to another
-//   thread (measured with a malloc probe: 1 per call; 0 for capture-free closures).
+//   thread. Measured by counting glibc malloc calls with a uprobe (`perf probe -x libc.so.6 malloc`, then
+//   `perf stat -e probe_libc:malloc` over N and N + 100 calls): 1 per call for a capturing closure, 0 for the
+//   args form, and 0 per call for every kernel in this module. `capturingJobCount` catches a kernel whose
+//   args-form body captures by mistake.
 // - One job at a time. A call made while a job is running (a nested call from inside a body, or a concurrent
 //   call from another thread) runs serially on its own thread, so the pool can never deadlock.
 // - Idle workers spin briefly (yielding the core) and then block on a condition variable, so they do not take
