@@ -27,7 +27,9 @@ func resnet18Convs(batch: Int, size: Int) -> [BenchConv] {
             batch: batch, inH: hw, inW: hw, inC: cin, outC: cout, kernelH: k, kernelW: k, strideH: s, strideW: s,
             padTop: p, padLeft: p, padBottom: p, padRight: p, dilationH: 1, dilationW: 1, groups: 1), uses: uses)
     }
-    let s1 = size / 4, s2 = s1 / 2, s3 = s2 / 2, s4 = s3 / 2   // after stem+maxpool, layer2, layer3, layer4
+    // Spatial sizes after the stem and max pool (stride 2 each, padded) and after each stride-2 stage.
+    func half(_ n: Int) -> Int { (n - 1) / 2 + 1 }
+    let s1 = half(half(size)), s2 = half(s1), s3 = half(s2), s4 = half(s3)
     return [
         conv("stem 7x7/2 3→64 @\(size)", size, 3, 64, 7, 2, 1),
         conv("3x3 64→64 @\(s1)", s1, 64, 64, 3, 1, 4),
