@@ -8,9 +8,9 @@
 // - winograd(tile: m): F(m×m, 3×3) for 3×3 stride-1 layers, 2.25× (m = 2) or 4× (m = 4) fewer multiplies
 //   (WinogradConv.swift);
 // - perPixel: one GEMM over the batch per output pixel and kernel row, reading x, w and y in place and skipping
-//   taps on padding — for outputs of a few pixels (Conv2DPerPixel.swift).
-// `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs run on OpenBLAS from the calling
-// thread; the pool does the data movement between them (see BLASThreads).
+//   taps on padding — no copies, no scratch (Conv2DPerPixel.swift).
+// `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs are single-threaded OpenBLAS calls
+// that the pool runs in parallel (see BLASThreads).
 
 /// How a convolution pass is computed.
 public enum ConvAlgorithm: Hashable, Sendable {

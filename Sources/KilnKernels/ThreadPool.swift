@@ -15,8 +15,8 @@
 //   args-form body captures by mistake.
 // - One job at a time. A call made while a job is running (a nested call from inside a body, or a concurrent
 //   call from another thread) runs serially on its own thread, so the pool can never deadlock.
-// - Idle workers spin briefly (yielding the core) and then block on a condition variable, so they do not take
-//   cores from OpenBLAS's own threads between our jobs. See `BLASThreads` for the division of labour.
+// - Idle workers spin briefly (yielding the core) and then block on a condition variable, so an idle pool
+//   costs nothing and leaves the cores to other processes. GEMMs run on this pool too (see `BLASThreads`).
 
 import Foundation
 import Synchronization
@@ -52,20 +52,6 @@ public final class ThreadPool: @unchecked Sendable {
 
     private static let closedIndex: UInt64 = 0xFFFF_FFFF
 
-    /// Diagnostic: how many `args`-form jobs had a body that captured variables (and so allocated). Kernels
-    /// keep this at 0; a test checks it.
-    public static var capturingJobCount: Int { capturingJobs.load(ordering: .relaxed) }
-    @usableFromInline static let capturingJobs = Atomic<Int>(0)
-
-    /// Counts a job in `capturingJobCount` when its body has a closure context. `job` points at a `Job` or
-    /// `ChunkedJob`, whose `body` is stored after `args` (at the next 8-byte boundary) as a thick function
-    /// value: (function pointer, context), the context null for capture-free closures. (Reading the stored
-    /// value avoids copying the closure, which would itself allocate a thunk.)
-    @inlinable
-    static func noteIfCapturing(job: UnsafeRawPointer, bodyOffset argsSize: Int) {
-        let contextOffset = ((argsSize + 7) & ~7) + 8
-        if job.load(fromByteOffset: contextOffset, as: UInt.self) != 0 { capturingJobs.add(1, ordering: .relaxed) }
-    }
     /// Polls of the ticket before an idle worker goes to sleep (each poll that finds nothing yields the core).
     private static let idleSpins = 256
 
@@ -283,60 +269,4 @@ public final class ThreadPool: @unchecked Sendable {
             claimAndRun(generation: seen)
         }
     }
-}
-
-/// A published job: a type-erased entry point and the address of its `Job` on the caller's stack. `invoke` is
-/// a capture-free closure (specialised for the job's argument type), so building the record allocates nothing.
-@usableFromInline
-struct JobRecord {
-    @usableFromInline let context: UnsafeRawPointer
-    @usableFromInline let invoke: (UnsafeRawPointer, Int) -> Void
-
-    @inlinable
-    init(context: UnsafeRawPointer, invoke: @escaping (UnsafeRawPointer, Int) -> Void) {
-        self.context = context
-        self.invoke = invoke
-    }
-}
-
-/// The arguments and body of one `parallelFor`.
-@usableFromInline
-struct Job<Args> {
-    @usableFromInline let args: Args
-    @usableFromInline let body: (Args, Int) -> Void
-
-    @inlinable
-    init(args: Args, body: @escaping (Args, Int) -> Void) {
-        self.args = args
-        self.body = body
-    }
-}
-
-/// The arguments and body of one `parallelChunks`, with its split.
-@usableFromInline
-struct ChunkedJob<Args> {
-    @usableFromInline let args: Args
-    @usableFromInline let body: (Args, Range<Int>) -> Void
-    @usableFromInline let count: Int
-    @usableFromInline let chunks: Int
-
-    @inlinable
-    init(args: Args, body: @escaping (Args, Range<Int>) -> Void, count: Int, chunks: Int) {
-        self.args = args
-        self.body = body
-        self.count = count
-        self.chunks = chunks
-    }
-}
-
-/// Closures carried as job arguments by the closure forms of the pool's methods. Concrete (not generic) so the
-/// closure is stored as it is, without a reabstraction thunk (which would be a second allocation).
-@usableFromInline
-struct IndexClosureBox {
-    @usableFromInline let body: (Int) -> Void
-}
-
-@usableFromInline
-struct RangeClosureBox {
-    @usableFromInline let body: (Range<Int>) -> Void
 }
