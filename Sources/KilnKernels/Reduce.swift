@@ -107,10 +107,11 @@ public enum Reduce {
             }
             return
         }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 64) { partials in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 64) { buffer in
+            guard let partials = buffer.baseAddress else { return }
             for row in 0..<rows {
                 let base = x + row * length
-                pool.parallelFor(chunks, (base, length, chunks, partials.baseAddress!)) { args, c in
+                pool.parallelFor(chunks, (base, length, chunks, partials)) { args, c in
                     let (base, length, chunks, partials) = args
                     let lo = length * c / chunks, hi = length * (c + 1) / chunks
                     partials[c] = Reduce.sumContiguous(base + lo, hi - lo)
