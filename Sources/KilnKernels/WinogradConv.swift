@@ -124,12 +124,13 @@ public enum Winograd {
             transformInput(source: source, plan: p, tiles: first..<(first + count), v: v, pool: pool)
             Gemm.forEachIndependent(positions, pool: pool, (p, u, v, products, count, flip)) { args, position in
                 let (p, u, v, products, count, flip) = args
+                let positions = p.alpha * p.alpha
                 // M_ξ (tiles, outC) = V_ξ (tiles, inC) · U_ξᵀ (forward: U_ξ is (outC, inC))
                 //                     V_ξ (tiles, inC) · U_ξ  (input gradient: U_ξ is (inC, outC))
                 Gemm.blas(false, !flip, count, p.outC, p.inC, 1,
-                          v + position * count * p.inC, p.inC,
+                          v + position * p.inC, positions * p.inC,
                           u + position * p.inC * p.outC, flip ? p.outC : p.inC,
-                          0, products + position * count * p.outC, p.outC)
+                          0, products + position * p.outC, positions * p.outC)
             }
             transformOutput(products: products, plan: p, tiles: first..<(first + count), target: target, pool: pool)
             first += count
@@ -142,8 +143,8 @@ public enum Winograd {
     ) {
         let positions = p.alpha * p.alpha
         let sums = scratch                                   // P: (α², Cout, Cin)
-        let v = sums + positions * p.inC * p.outC            // (α², chunk, Cin)
-        let gradients = v + positions * p.chunkTiles * p.inC // (α², chunk, Cout)
+        let v = sums + positions * p.inC * p.outC            // (chunk, α², Cin)
+        let gradients = v + positions * p.chunkTiles * p.inC // (chunk, α², Cout)
         var first = 0
         while first < p.tiles {
             let count = min(p.chunkTiles, p.tiles - first)
@@ -153,10 +154,11 @@ public enum Winograd {
             let beta: Float = first == 0 ? 0 : 1
             Gemm.forEachIndependent(positions, pool: pool, (p, sums, v, gradients, count, beta)) { args, position in
                 let (p, sums, v, gradients, count, beta) = args
+                let positions = p.alpha * p.alpha
                 // P_ξ (Cout, Cin) += Gd_ξᵀ (Cout, tiles) · V_ξ (tiles, Cin)
                 Gemm.blas(true, false, p.outC, p.inC, count, 1,
-                          gradients + position * count * p.outC, p.outC,
-                          v + position * count * p.inC, p.inC,
+                          gradients + position * p.outC, positions * p.outC,
+                          v + position * p.inC, positions * p.inC,
                           beta, sums + position * p.outC * p.inC, p.inC)
             }
             first += count

@@ -1,7 +1,8 @@
 // The per-tile gather / transform / scatter loops of the Winograd kernels (WinogradConv.swift).
 // Each loop runs on the pool over tiles (or filter rows) and vectorises over 16 channels; a channel tail
-// shorter than 16 is loaded and stored lane by lane. Transformed buffers are laid out (α², tiles, channels),
-// so each GEMM operand is a contiguous matrix.
+// shorter than 16 is loaded and stored lane by lane. Transformed buffers are laid out (tiles, α², channels):
+// a tile's α² vectors are written (or read) contiguously, and the GEMM for position ξ reads the matrix
+// (tiles, channels) at offset ξ·channels with row stride α²·channels.
 // The pool bodies are not generic: they pick the tile size from the plan and call a generic range worker, so a
 // body never captures generic metadata (which would cost an allocation per call).
 
@@ -95,7 +96,7 @@ extension Winograd {
         _: F.Type, source: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
         v: UnsafeMutablePointer<Float>, range: Range<Int>
     ) {
-        let alpha = F.alpha, positions = alpha * alpha, count = tiles.count
+        let alpha = F.alpha, positions = alpha * alpha
         withTileScratch { patch in
             let work = patch + 36, out = work + 36
             for local in range {
@@ -114,7 +115,7 @@ extension Winograd {
                     }
                     F.apply2D(F.input, n: alpha, nOut: alpha, src: patch, work: work, dst: out)
                     for position in 0..<positions {
-                        storeChannels(out[position], v + (position * count + local) * p.inC + c, lanes)
+                        storeChannels(out[position], v + (local * positions + position) * p.inC + c, lanes)
                     }
                     c += 16
                 }
@@ -146,7 +147,7 @@ extension Winograd {
         _: F.Type, products: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
         target: UnsafeMutablePointer<Float>, range: Range<Int>
     ) {
-        let alpha = F.alpha, m = F.m, positions = alpha * alpha, count = tiles.count
+        let alpha = F.alpha, m = F.m, positions = alpha * alpha
         withTileScratch { tile in
             let work = tile + 36, out = work + 36
             for local in range {
@@ -156,7 +157,7 @@ extension Winograd {
                 while c < p.outC {
                     let lanes = min(16, p.outC - c)
                     for position in 0..<positions {
-                        tile[position] = loadChannels(products + (position * count + local) * p.outC + c, lanes)
+                        tile[position] = loadChannels(products + (local * positions + position) * p.outC + c, lanes)
                     }
                     F.apply2D(F.output, n: alpha, nOut: m, src: tile, work: work, dst: out)
                     for i in 0..<min(m, p.outH - row0) {
@@ -195,7 +196,7 @@ extension Winograd {
         _: F.Type, dy: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
         gradients: UnsafeMutablePointer<Float>, range: Range<Int>
     ) {
-        let alpha = F.alpha, m = F.m, positions = alpha * alpha, count = tiles.count
+        let alpha = F.alpha, m = F.m, positions = alpha * alpha
         withTileScratch { tile in
             let work = tile + 16, out = work + 36
             for local in range {
@@ -213,7 +214,7 @@ extension Winograd {
                     }
                     F.apply2D(F.gradient, n: m, nOut: alpha, src: tile, work: work, dst: out)
                     for position in 0..<positions {
-                        storeChannels(out[position], gradients + (position * count + local) * p.outC + c, lanes)
+                        storeChannels(out[position], gradients + (local * positions + position) * p.outC + c, lanes)
                     }
                     c += 16
                 }
