@@ -9,7 +9,9 @@ extension Pooling {
         countIncludePad: Bool, pool: ThreadPool
     ) {
         let lineFloats = g.outW * g.channels * g.kernelH * g.kernelW
-        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(lineFloats, 1))) { lines in
+        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(lineFloats, 1)),
+                            (x, y, g, countIncludePad)) { args, lines in
+            let (x, y, g, countIncludePad) = args
             for line in lines {
                 let n = line / g.outH, oh = line % g.outH
                 for ow in 0..<g.outW {
@@ -46,13 +48,16 @@ extension Pooling {
         countIncludePad: Bool, pool: ThreadPool
     ) {
         let rowFloats = g.inW * g.channels * g.kernelH * g.kernelW
-        pool.parallelChunks(g.batch * g.inH, minChunk: max(1, 32_768 / max(rowFloats, 1))) { rows in
+        pool.parallelChunks(g.batch * g.inH, minChunk: max(1, 32_768 / max(rowFloats, 1)),
+                            (dy, dx, g, countIncludePad)) { args, rows in
+            let (dy, dx, g, countIncludePad) = args
             for row in rows {
                 let n = row / g.inH, ih = row % g.inH
-                let oh = windowsCovering(ih, pad: g.padTop, kernel: g.kernelH, stride: g.strideH, outCount: g.outH)
+                let oh = Pooling.windowsCovering(ih, pad: g.padTop, kernel: g.kernelH, stride: g.strideH,
+                                                 outCount: g.outH)
                 for iw in 0..<g.inW {
-                    let ow = windowsCovering(iw, pad: g.padLeft, kernel: g.kernelW, stride: g.strideW,
-                                             outCount: g.outW)
+                    let ow = Pooling.windowsCovering(iw, pad: g.padLeft, kernel: g.kernelW, stride: g.strideW,
+                                                     outCount: g.outW)
                     let out = dx + ((n * g.inH + ih) * g.inW + iw) * g.channels
                     var c = 0
                     while c + 16 <= g.channels {

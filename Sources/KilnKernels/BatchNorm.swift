@@ -14,11 +14,12 @@ public enum BatchNormKernels {
         variance: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
         let blocks = (channels + 15) / 16
-        let count = Double(max(rows, 1))
-        pool.parallelFor(blocks) { block in
+        pool.parallelFor(blocks, (x, rows, channels, mean, variance)) { args, block in
+            let (x, rows, channels, mean, variance) = args
+            let count = Double(max(rows, 1))
             let c0 = block * 16
             if c0 + 16 > channels {
-                for c in c0..<channels { scalarMeanVar(x, rows, channels, c, mean, variance) }
+                for c in c0..<channels { BatchNormKernels.scalarMeanVar(x, rows, channels, c, mean, variance) }
                 return
             }
             let base = x + c0
@@ -73,7 +74,9 @@ public enum BatchNormKernels {
         x: UnsafePointer<Float>, rows: Int, channels: Int, scale: UnsafePointer<Float>,
         shift: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, relu: Bool, pool: ThreadPool
     ) {
-        pool.parallelChunks(rows, minChunk: max(1, 16_384 / max(channels, 1))) { range in
+        pool.parallelChunks(rows, minChunk: max(1, 16_384 / max(channels, 1)), (x, channels, scale, shift, y, relu)) {
+            args, range in
+            let (x, channels, scale, shift, y, relu) = args
             for r in range {
                 let src = x + r * channels, dst = y + r * channels
                 var c = 0

@@ -8,9 +8,9 @@
 // - winograd(tile: m): F(m×m, 3×3) for 3×3 stride-1 layers, 2.25× (m = 2) or 4× (m = 4) fewer multiplies
 //   (WinogradConv.swift);
 // - perPixel: one GEMM over the batch per output pixel and kernel row, reading x, w and y in place and skipping
-//   taps on padding — for outputs of a few pixels (Conv2DPerPixel.swift).
-// `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs run on OpenBLAS from the calling
-// thread; the pool does the data movement between them (see BLASThreads).
+//   taps on padding — no copies, no scratch (Conv2DPerPixel.swift).
+// `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs are single-threaded OpenBLAS calls
+// that the pool runs in parallel (see BLASThreads).
 
 /// How a convolution pass is computed.
 public enum ConvAlgorithm: Hashable, Sendable {
@@ -99,8 +99,10 @@ public enum Conv2D {
         }
     }
 
-    /// Largest output (outH·outW pixels) for which `perPixel` is the default.
+    /// Outputs of at most this many pixels (outH·outW) count as tiny: perPixel rather than Winograd.
     public static let perPixelMaxOutputs = 16
+    /// Smallest batch for which perPixel is the default on larger outputs (its GEMMs have one row per image).
+    public static let perPixelMinBatch = 8
 
     @inline(__always)
     static func required(_ scratch: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) -> UnsafeMutablePointer<Float> {
@@ -126,20 +128,27 @@ extension ConvGeometry {
         }
     }
 
-    /// The algorithm `Conv2D` uses for `pass` by default: pointwise when possible; Winograd F(4×4, 3×3) for 3×3
-    /// stride-1 layers with at least `Winograd.minimumTiles` output tiles; perPixel for outputs of at most
-    /// `Conv2D.perPixelMaxOutputs` pixels; im2col otherwise.
+    /// The algorithm `Conv2D` uses for `pass` by default:
+    /// 1. pointwise for 1×1 stride-1 unpadded layers;
+    /// 2. Winograd F(4×4, 3×3) for 3×3 stride-1 layers with more than `Conv2D.perPixelMaxOutputs` output
+    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch;
+    /// 3. perPixel when the batch has at least `Conv2D.perPixelMinBatch` images (its GEMMs run over the batch)
+    ///    or the output is tiny;
+    /// 4. im2col otherwise (grouped and horizontally dilated layers, small batches).
     ///
-    /// Measured on ResNet-18 shapes at batch 32 (2 cores): F(4×4) ran 1.7–2.1× faster than im2col on 16×16 and
-    /// 8×8 outputs (512 and 128 tiles) but only broke even on 4×4 (32 tiles: the α²·Cin·Cout filter transform
-    /// and 32-row GEMMs cost as much as the saved multiplies) and lost 1.5–4× on 2×2; F(2×2) never beat both.
-    /// perPixel beat im2col by 1.7× on 2×2 outputs and by 10–30% on 4×4 ones.
+    /// Measured on ResNet-18 shapes at batch 32 (single-thread CPU time, so that the machine's other load does
+    /// not decide): F(4×4) took 0.55–0.6× im2col's time on 16×16 and 8×8 outputs but lost on 4×4 (32 tiles:
+    /// the α²·Cin·Cout filter transform and 32-row GEMMs cost as much as the saved multiplies) and 2×2;
+    /// perPixel took 0.55–0.75× im2col's time on 2×2 and 4×4 outputs, 0.6× on the 7×7 stem (no im2col copy)
+    /// and 0.75–1.0× on the stride-2 layers, and its input gradient needs no col2im.
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
         if isPointwise { return .pointwise }
-        if Winograd.supports(self) && batch * ((outH + 3) / 4) * ((outW + 3) / 4) >= Winograd.minimumTiles {
+        let tiny = outH * outW <= Conv2D.perPixelMaxOutputs
+        if !tiny && Winograd.supports(self)
+            && batch * ((outH + 3) / 4) * ((outW + 3) / 4) >= Winograd.minimumTiles {
             return .winograd(tile: 4)
         }
-        if outH * outW <= Conv2D.perPixelMaxOutputs && supports(.perPixel) { return .perPixel }
+        if supports(.perPixel) && (tiny || batch >= Conv2D.perPixelMinBatch) { return .perPixel }
         return .im2col
     }
 

@@ -39,7 +39,9 @@ extension Conv2D {
     static func im2colForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                               g: ConvGeometry, col: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let cog = g.groupOutC, patch = g.patchSize
-        for lines in ConvTiling(g).tiles {
+        let tiling = ConvTiling(g)
+        for index in 0..<tiling.count {
+            let lines = tiling.tile(index)
             let rows = lines.count * g.outW, firstRow = lines.lowerBound * g.outW
             for group in 0..<g.groups {
                 Im2Col.im2col(x: x, geometry: g, group: group, lines: lines, col: col, pool: pool)
@@ -56,7 +58,9 @@ extension Conv2D {
                                    dcol: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let cog = g.groupOutC, patch = g.patchSize
         zeroFloats(dx, count: g.inputCount, pool: pool)
-        for lines in ConvTiling(g).tiles {
+        let tiling = ConvTiling(g)
+        for index in 0..<tiling.count {
+            let lines = tiling.tile(index)
             let rows = lines.count * g.outW, firstRow = lines.lowerBound * g.outW
             for group in 0..<g.groups {
                 // dcol (rows, patch) = dy_tile,g (rows, Cog) · W_g (Cog, patch)
@@ -73,7 +77,9 @@ extension Conv2D {
                                       col: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let cog = g.groupOutC, patch = g.patchSize
         var first = true
-        for lines in ConvTiling(g).tiles {
+        let tiling = ConvTiling(g)
+        for index in 0..<tiling.count {
+            let lines = tiling.tile(index)
             let rows = lines.count * g.outW, firstRow = lines.lowerBound * g.outW
             for group in 0..<g.groups {
                 Im2Col.im2col(x: x, geometry: g, group: group, lines: lines, col: col, pool: pool)
@@ -101,10 +107,11 @@ struct ConvTiling {
         tileLines = min(max(Self.targetFloats / lineFloats, 1), totalLines)
     }
 
-    /// The tiles in order; each is a range of line indices.
-    var tiles: some Sequence<Range<Int>> {
-        stride(from: 0, to: totalLines, by: tileLines).lazy.map { [totalLines, tileLines] start in
-            start ..< min(start + tileLines, totalLines)
-        }
+    /// Number of tiles.
+    var count: Int { (totalLines + tileLines - 1) / tileLines }
+
+    /// Tile `index` as a range of line indices.
+    func tile(_ index: Int) -> Range<Int> {
+        index * tileLines ..< min((index + 1) * tileLines, totalLines)
     }
 }

@@ -9,7 +9,8 @@
 //   data:     dx[:, ih, iw0.., :]        += dy[:, p, :]        · w[:, kh, kw0.., :]    (M = N, K = Cout)
 //   weights:  dw[:, kh, kw0.., :]        += dy[:, p, :]ᵀ       · x[:, ih, iw0.., :]    (M = Cout, K = N)
 // Forward runs pixels side by side (they write disjoint outputs); the backward passes accumulate into shared
-// regions, so they run their GEMMs in order, each split over the pool.
+// regions, so their jobs own disjoint rows instead: blocks of images (input gradient) or of output channels
+// (weight gradient), each running all of the pixel GEMMs for its rows.
 
 extension Conv2D {
     /// The valid tap rectangle of output pixel (oh, ow): kernel rows kh0..<kh1, columns kw0..<kw1.
@@ -29,10 +30,11 @@ extension Conv2D {
 
     static func perPixelForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                 g: ConvGeometry, pool: ThreadPool) {
-        let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
-        Gemm.forEachIndependent(pixels, pool: pool) { p in
+        Gemm.forEachIndependent(g.outH * g.outW, pool: pool, (x, w, y, g)) { args, p in
+            let (x, w, y, g) = args
+            let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
             let oh = p / g.outW, ow = p % g.outW
-            let t = validTaps(g, oh: oh, ow: ow)
+            let t = Conv2D.validTaps(g, oh: oh, ow: ow)
             let out = y + p * g.outC
             if t.kh0 == t.kh1 || t.kw0 == t.kw1 {
                 for n in 0..<g.batch { zeroFloats(out + n * pixels * g.outC, g.outC) }
@@ -51,39 +53,60 @@ extension Conv2D {
 
     static func perPixelBackwardData(dy: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                      dx: UnsafeMutablePointer<Float>, g: ConvGeometry, pool: ThreadPool) {
-        let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
         zeroFloats(dx, count: g.inputCount, pool: pool)
-        for p in 0..<pixels {
-            let oh = p / g.outW, ow = p % g.outW
-            let t = validTaps(g, oh: oh, ow: ow)
-            if t.kw0 == t.kw1 { continue }
-            let iw0 = ow * g.strideW - g.padLeft + t.kw0
-            for kh in t.kh0..<t.kh1 {
-                let ih = oh * g.strideH - g.padTop + kh * g.dilationH
-                Gemm.sgemm(transA: false, transB: false, m: g.batch, n: (t.kw1 - t.kw0) * g.inC, k: g.outC,
-                           alpha: 1, a: dy + p * g.outC, lda: pixels * g.outC,
-                           b: w + (kh * g.kernelW + t.kw0) * g.inC, ldb: rowTaps,
-                           beta: 1, c: dx + (ih * g.inW + iw0) * g.inC, ldc: g.inH * g.inW * g.inC, pool: pool)
+        // Pixels accumulate into overlapping parts of dx, so jobs own blocks of images instead.
+        let blocks = rowBlocks(g.batch, pool: pool)
+        Gemm.forEachIndependent(blocks, pool: pool, (dy, w, dx, g, blocks)) { args, block in
+            let (dy, w, dx, g, blocks) = args
+            let n0 = g.batch * block / blocks, n1 = g.batch * (block + 1) / blocks
+            if n1 == n0 { return }
+            let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
+            let imageIn = g.inH * g.inW * g.inC
+            for p in 0..<pixels {
+                let oh = p / g.outW, ow = p % g.outW
+                let t = Conv2D.validTaps(g, oh: oh, ow: ow)
+                if t.kw0 == t.kw1 { continue }
+                let iw0 = ow * g.strideW - g.padLeft + t.kw0
+                for kh in t.kh0..<t.kh1 {
+                    let ih = oh * g.strideH - g.padTop + kh * g.dilationH
+                    Gemm.blas(false, false, n1 - n0, (t.kw1 - t.kw0) * g.inC, g.outC, 1,
+                              dy + (n0 * pixels + p) * g.outC, pixels * g.outC,
+                              w + (kh * g.kernelW + t.kw0) * g.inC, rowTaps,
+                              1, dx + n0 * imageIn + (ih * g.inW + iw0) * g.inC, imageIn)
+                }
             }
         }
     }
 
     static func perPixelBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                         dw: UnsafeMutablePointer<Float>, g: ConvGeometry, pool: ThreadPool) {
-        let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
         zeroFloats(dw, count: g.weightCount, pool: pool)
-        for p in 0..<pixels {
-            let oh = p / g.outW, ow = p % g.outW
-            let t = validTaps(g, oh: oh, ow: ow)
-            if t.kw0 == t.kw1 { continue }
-            let iw0 = ow * g.strideW - g.padLeft + t.kw0
-            for kh in t.kh0..<t.kh1 {
-                let ih = oh * g.strideH - g.padTop + kh * g.dilationH
-                Gemm.sgemm(transA: true, transB: false, m: g.outC, n: (t.kw1 - t.kw0) * g.inC, k: g.batch,
-                           alpha: 1, a: dy + p * g.outC, lda: pixels * g.outC,
-                           b: x + (ih * g.inW + iw0) * g.inC, ldb: g.inH * g.inW * g.inC,
-                           beta: 1, c: dw + (kh * g.kernelW + t.kw0) * g.inC, ldc: rowTaps, pool: pool)
+        // Pixels accumulate into overlapping taps of dw, so jobs own blocks of output channels instead.
+        let blocks = rowBlocks(g.outC, pool: pool)
+        Gemm.forEachIndependent(blocks, pool: pool, (x, dy, dw, g, blocks)) { args, block in
+            let (x, dy, dw, g, blocks) = args
+            let o0 = g.outC * block / blocks, o1 = g.outC * (block + 1) / blocks
+            if o1 == o0 { return }
+            let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
+            for p in 0..<pixels {
+                let oh = p / g.outW, ow = p % g.outW
+                let t = Conv2D.validTaps(g, oh: oh, ow: ow)
+                if t.kw0 == t.kw1 { continue }
+                let iw0 = ow * g.strideW - g.padLeft + t.kw0
+                for kh in t.kh0..<t.kh1 {
+                    let ih = oh * g.strideH - g.padTop + kh * g.dilationH
+                    Gemm.blas(true, false, o1 - o0, (t.kw1 - t.kw0) * g.inC, g.batch, 1,
+                              dy + p * g.outC + o0, pixels * g.outC,
+                              x + (ih * g.inW + iw0) * g.inC, g.inH * g.inW * g.inC,
+                              1, dw + o0 * rowTaps + (kh * g.kernelW + t.kw0) * g.inC, rowTaps)
+                }
             }
         }
+    }
+
+    /// Blocks of `rows` for the backward passes: one per thread, but at least 8 rows each so the GEMMs stay
+    /// efficient.
+    static func rowBlocks(_ rows: Int, pool: ThreadPool) -> Int {
+        max(1, min(pool.threadCount, rows / 8))
     }
 }

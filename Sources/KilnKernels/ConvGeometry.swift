@@ -24,6 +24,7 @@ public struct ConvGeometry: Hashable, Sendable {
     public var dilationH, dilationW: Int
     public var groups: Int
 
+    /// Memberwise: every size of the convolution.
     public init(
         batch: Int, inH: Int, inW: Int, inC: Int, outC: Int, kernelH: Int, kernelW: Int,
         strideH: Int, strideW: Int, padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,

@@ -37,21 +37,38 @@ public enum Gemm {
             blas(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        let splitRows = m >= n
-        let extent = splitRows ? m : n
-        pool.parallelFor(blocks) { block in
-            // Block edges on multiples of 16 keep OpenBLAS's micro-kernels on full tiles.
+        let call = GemmCall(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+                            ldb: ldb, beta: beta, c: c, ldc: ldc)
+        pool.parallelFor(blocks, (call, blocks)) { args, block in
+            let (g, blocks) = args
+            // Split the longer side of C; block edges on multiples of 16 keep OpenBLAS's micro-kernels full.
+            let splitRows = g.m >= g.n
+            let extent = splitRows ? g.m : g.n
             let lo = block == 0 ? 0 : (extent * block / blocks) & ~15
             let hi = block == blocks - 1 ? extent : (extent * (block + 1) / blocks) & ~15
             if hi <= lo { return }
             if splitRows {
-                blas(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda, b, ldb,
-                     beta, c + lo * ldc, ldc)
+                Gemm.blas(g.transA, g.transB, hi - lo, g.n, g.k, g.alpha, g.transA ? g.a + lo : g.a + lo * g.lda,
+                          g.lda, g.b, g.ldb, g.beta, g.c + lo * g.ldc, g.ldc)
             } else {
-                blas(transA, transB, m, hi - lo, k, alpha, a, lda, transB ? b + lo * ldb : b + lo, ldb,
-                     beta, c + lo, ldc)
+                Gemm.blas(g.transA, g.transB, g.m, hi - lo, g.k, g.alpha, g.a, g.lda,
+                          g.transB ? g.b + lo * g.ldb : g.b + lo, g.ldb, g.beta, g.c + lo, g.ldc)
             }
         }
+    }
+
+    /// The arguments of one sgemm call, carried into pool jobs.
+    struct GemmCall {
+        let transA, transB: Bool
+        let m, n, k: Int
+        let alpha: Float
+        let a: UnsafePointer<Float>
+        let lda: Int
+        let b: UnsafePointer<Float>
+        let ldb: Int
+        let beta: Float
+        let c: UnsafeMutablePointer<Float>
+        let ldc: Int
     }
 
     /// Number of blocks for an m×n×k product on `threads` threads: several per thread so blocks can be handed
@@ -64,17 +81,21 @@ public enum Gemm {
         return max(1, min(threads * 4, byWork, bySize))
     }
 
-    /// Runs `body(i)` for independent GEMM-containing jobs: in parallel on the pool (each job's GEMMs then run
-    /// single-threaded) under the default policy, serially on the calling thread when OpenBLAS is threaded.
-    public static func forEachIndependent(_ count: Int, pool: ThreadPool, _ body: (Int) -> Void) {
+    /// Runs `body(args, i)` for independent GEMM-containing jobs: in parallel on the pool (each job's GEMMs
+    /// then run single-threaded) under the default policy, serially on the calling thread when OpenBLAS is
+    /// threaded. Allocation-free when `body` captures nothing (see `ThreadPool.parallelFor(_:_:_:)`).
+    @inlinable
+    public static func forEachIndependent<Args>(
+        _ count: Int, pool: ThreadPool, _ args: Args, _ body: (Args, Int) -> Void
+    ) {
         if BLASThreads.count > 1 {
-            for i in 0..<count { body(i) }
+            for i in 0..<count { body(args, i) }
         } else {
-            pool.parallelFor(count, body)
+            pool.parallelFor(count, args, body)
         }
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func blas(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,

@@ -15,10 +15,12 @@ public enum Im2Col {
         col: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
         let lineFloats = g.outW * g.patchSize
-        pool.parallelChunks(lines.count, minChunk: max(1, 16_384 / max(lineFloats, 1))) { chunk in
+        pool.parallelChunks(lines.count, minChunk: max(1, 16_384 / max(lineFloats, 1)),
+                            (x, g, group, lines.lowerBound, col)) { args, chunk in
+            let (x, g, group, first, col) = args
             for local in chunk {
-                im2colLine(x: x, g: g, group: group, line: lines.lowerBound + local,
-                           dst: col + local * lineFloats)
+                Im2Col.im2colLine(x: x, g: g, group: group, line: first + local,
+                                  dst: col + local * g.outW * g.patchSize)
             }
         }
     }
@@ -71,10 +73,12 @@ public enum Im2Col {
         let lastImage = (lines.upperBound - 1) / g.outH
         let jobs = (lastImage - firstImage + 1) * g.inH
         let rowFloats = g.inW * g.kernelH * g.kernelW * g.groupInC
-        pool.parallelChunks(jobs, minChunk: max(1, 16_384 / max(rowFloats, 1))) { chunk in
+        pool.parallelChunks(jobs, minChunk: max(1, 16_384 / max(rowFloats, 1)),
+                            (dcol, g, group, lines, firstImage, dx)) { args, chunk in
+            let (dcol, g, group, lines, firstImage, dx) = args
             for job in chunk {
-                col2imRow(dcol: dcol, g: g, group: group, lines: lines,
-                          n: firstImage + job / g.inH, ih: job % g.inH, dx: dx)
+                Im2Col.col2imRow(dcol: dcol, g: g, group: group, lines: lines,
+                                 n: firstImage + job / g.inH, ih: job % g.inH, dx: dx)
             }
         }
     }

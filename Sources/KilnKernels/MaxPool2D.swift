@@ -10,18 +10,19 @@ extension Pooling {
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry, pool: ThreadPool
     ) {
         let lineFloats = g.outW * g.channels * g.kernelH * g.kernelW
-        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(lineFloats, 1))) { lines in
+        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(lineFloats, 1)), (x, y, g)) { args, lines in
+            let (x, y, g) = args
             for line in lines {
                 let n = line / g.outH, oh = line % g.outH
                 for ow in 0..<g.outW {
                     let out = y + ((n * g.outH + oh) * g.outW + ow) * g.channels
                     var c = 0
                     while c + 16 <= g.channels {
-                        store16(windowMax16(x, g, n: n, oh: oh, ow: ow, c: c).value, out + c)
+                        store16(Pooling.windowMax16(x, g, n: n, oh: oh, ow: ow, c: c).value, out + c)
                         c += 16
                     }
                     while c < g.channels {
-                        out[c] = windowMax1(x, g, n: n, oh: oh, ow: ow, c: c).value
+                        out[c] = Pooling.windowMax1(x, g, n: n, oh: oh, ow: ow, c: c).value
                         c += 1
                     }
                 }
@@ -34,9 +35,12 @@ extension Pooling {
         x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
         geometry g: Pool2DGeometry, pool: ThreadPool
     ) {
-        let imageSize = g.inH * g.inW
         // Windows overlap when stride < kernel, so jobs own (image, channel block) slices of dx.
-        pool.forEachImageAndChannelBlock(batch: g.batch, channels: g.channels) { n, channels in
+        let split = ImageChannelSplit(batch: g.batch, channels: g.channels, pool: pool)
+        pool.parallelFor(split.jobCount(batch: g.batch), (x, dy, dx, g, split)) { args, job in
+            let (x, dy, dx, g, split) = args
+            let (n, channels) = split.job(job)
+            let imageSize = g.inH * g.inW
             let image = dx + n * imageSize * g.channels
             for pixel in 0..<imageSize {
                 (image + pixel * g.channels + channels.lowerBound).update(repeating: 0, count: channels.count)
@@ -46,14 +50,14 @@ extension Pooling {
                     let grad = dy + ((n * g.outH + oh) * g.outW + ow) * g.channels
                     var c = channels.lowerBound
                     while c + 16 <= channels.upperBound {
-                        let pixels = windowMax16(x, g, n: n, oh: oh, ow: ow, c: c).pixel
+                        let pixels = Pooling.windowMax16(x, g, n: n, oh: oh, ow: ow, c: c).pixel
                         for lane in 0..<16 {
                             image[Int(pixels[lane]) * g.channels + c + lane] += grad[c + lane]
                         }
                         c += 16
                     }
                     while c < channels.upperBound {
-                        image[windowMax1(x, g, n: n, oh: oh, ow: ow, c: c).pixel * g.channels + c] += grad[c]
+                        image[Pooling.windowMax1(x, g, n: n, oh: oh, ow: ow, c: c).pixel * g.channels + c] += grad[c]
                         c += 1
                     }
                 }
@@ -67,22 +71,23 @@ extension Pooling {
         x: UnsafePointer<Float>, g source: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
         geometry g: Pool2DGeometry, pool: ThreadPool
     ) {
-        let imageSize = g.inH * g.inW
         let lineFloats = g.outW * g.channels * g.kernelH * g.kernelW
-        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(lineFloats, 1))) { lines in
+        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(lineFloats, 1)),
+                            (x, source, out, g)) { args, lines in
+            let (x, source, out, g) = args
             for line in lines {
                 let n = line / g.outH, oh = line % g.outH
-                let image = source + n * imageSize * g.channels
+                let image = source + n * g.inH * g.inW * g.channels
                 for ow in 0..<g.outW {
                     let dst = out + ((n * g.outH + oh) * g.outW + ow) * g.channels
                     var c = 0
                     while c + 16 <= g.channels {
-                        let pixels = windowMax16(x, g, n: n, oh: oh, ow: ow, c: c).pixel
+                        let pixels = Pooling.windowMax16(x, g, n: n, oh: oh, ow: ow, c: c).pixel
                         for lane in 0..<16 { dst[c + lane] = image[Int(pixels[lane]) * g.channels + c + lane] }
                         c += 16
                     }
                     while c < g.channels {
-                        dst[c] = image[windowMax1(x, g, n: n, oh: oh, ow: ow, c: c).pixel * g.channels + c]
+                        dst[c] = image[Pooling.windowMax1(x, g, n: n, oh: oh, ow: ow, c: c).pixel * g.channels + c]
                         c += 1
                     }
                 }

@@ -16,6 +16,7 @@ public struct Pool2DGeometry: Hashable, Sendable {
     public var strideH, strideW: Int
     public var padTop, padLeft, padBottom, padRight: Int
 
+    /// A pooling window over (batch, inH, inW, channels) activations.
     public init(
         batch: Int, inH: Int, inW: Int, channels: Int, kernelH: Int, kernelW: Int, strideH: Int, strideW: Int,
         padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
@@ -25,8 +26,10 @@ public struct Pool2DGeometry: Hashable, Sendable {
         self.padTop = padTop; self.padLeft = padLeft; self.padBottom = padBottom; self.padRight = padRight
     }
 
+    /// Output height and width (floor mode).
     public var outH: Int { (inH + padTop + padBottom - kernelH) / strideH + 1 }
     public var outW: Int { (inW + padLeft + padRight - kernelW) / strideW + 1 }
+    /// Element counts of x and y.
     public var inputCount: Int { batch * inH * inW * channels }
     public var outputCount: Int { batch * outH * outW * channels }
 
@@ -72,18 +75,28 @@ public struct Pool2DGeometry: Hashable, Sendable {
 /// Pooling kernels (NHWC). Forward and backward of max and average pooling, and their naive references.
 public enum Pooling {}
 
-extension ThreadPool {
-    /// Runs body(n, channels) over every image n and a split of the channels into blocks that are multiples of
-    /// 16, with enough jobs to occupy the pool. Jobs write disjoint (image, channel) slices, so scatter-style
-    /// backward kernels can accumulate without races.
-    func forEachImageAndChannelBlock(batch: Int, channels: Int, _ body: (Int, Range<Int>) -> Void) {
-        let vectors = (channels + 15) / 16
-        let blocksPerImage = max(1, min(vectors, (threadCount * 2 + batch - 1) / batch))
-        parallelFor(batch * blocksPerImage) { job in
-            let n = job / blocksPerImage, block = job % blocksPerImage
-            let lo = min(vectors * block / blocksPerImage * 16, channels)
-            let hi = min(vectors * (block + 1) / blocksPerImage * 16, channels)
-            if lo < hi { body(n, lo..<hi) }
-        }
+/// A split of (image, channel) work into jobs: every image, with its channels cut into blocks (multiples of 16)
+/// so that there are enough jobs to occupy the pool. Jobs own disjoint (image, channel) slices, so scatter-style
+/// backward kernels can accumulate without races.
+struct ImageChannelSplit {
+    let channels: Int
+    let vectors: Int
+    let blocksPerImage: Int
+
+    init(batch: Int, channels: Int, pool: ThreadPool) {
+        self.channels = channels
+        vectors = (channels + 15) / 16
+        blocksPerImage = max(1, min(vectors, (pool.threadCount * 2 + batch - 1) / max(batch, 1)))
+    }
+
+    func jobCount(batch: Int) -> Int { batch * blocksPerImage }
+
+    /// The image and channel range of job `job` (the range may be empty).
+    @inline(__always)
+    func job(_ job: Int) -> (n: Int, channels: Range<Int>) {
+        let n = job / blocksPerImage, block = job % blocksPerImage
+        let lo = min(vectors * block / blocksPerImage * 16, channels)
+        let hi = min(vectors * (block + 1) / blocksPerImage * 16, channels)
+        return (n, lo..<max(lo, hi))
     }
 }

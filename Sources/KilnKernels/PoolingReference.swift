@@ -24,12 +24,14 @@ extension Pooling {
         return (best, index)
     }
 
+    /// Reference for `maxPoolForward`.
     public static func naiveMaxPoolForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry) {
         for n in 0..<g.batch { for oh in 0..<g.outH { for ow in 0..<g.outW { for c in 0..<g.channels {
             y[nhwc(g, n, oh, ow, c, height: g.outH, width: g.outW)] = naiveWindowMax(x, g, n, oh, ow, c).0
         } } } }
     }
 
+    /// Reference for `maxPoolBackward`.
     public static func naiveMaxPoolBackward(
         x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry
     ) {
@@ -39,6 +41,7 @@ extension Pooling {
         } } } }
     }
 
+    /// Reference for `maxPoolGather`.
     public static func naiveMaxPoolGather(
         x: UnsafePointer<Float>, g source: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
         geometry g: Pool2DGeometry
@@ -63,6 +66,7 @@ extension Pooling {
         return count
     }
 
+    /// Reference for `avgPoolForward` (Double sums).
     public static func naiveAvgPoolForward(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry, countIncludePad: Bool
     ) {
@@ -81,6 +85,7 @@ extension Pooling {
         } } } }
     }
 
+    /// Reference for `avgPoolBackward`: scatters dy / divisor over each window (Double sums).
     public static func naiveAvgPoolBackward(
         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry, countIncludePad: Bool
     ) {

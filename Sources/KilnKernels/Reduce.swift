@@ -46,8 +46,9 @@ public enum Reduce {
             return
         }
         if inner == 1 {
-            pool.parallelChunks(outer, minChunk: Swift.max(1, chunkElements / reduced)) { rows in
-                for row in rows { y[row] = maxContiguous(x + row * reduced, reduced) }
+            pool.parallelChunks(outer, minChunk: Swift.max(1, chunkElements / reduced), (x, y, reduced)) { args, rows in
+                let (x, y, reduced) = args
+                for row in rows { y[row] = Reduce.maxContiguous(x + row * reduced, reduced) }
             }
         } else {
             columnReduce(x: x, outer: outer, reduced: reduced, inner: inner, y: y, pool: pool, sum: false)
@@ -65,7 +66,9 @@ public enum Reduce {
         for d in (axis + 1)..<shape.count { inner *= shape[d] }
         let length = shape[axis]
         if outer * inner == 0 { return }
-        pool.parallelChunks(outer, minChunk: Swift.max(1, chunkElements / Swift.max(length * inner, 1))) { rows in
+        pool.parallelChunks(outer, minChunk: Swift.max(1, chunkElements / Swift.max(length * inner, 1)),
+                            (x, y, length, inner)) { args, rows in
+            let (x, y, length, inner) = args
             for o in rows {
                 let base = x + o * length * inner
                 for i in 0..<inner {
@@ -90,24 +93,28 @@ public enum Reduce {
                         pool: ThreadPool) {
         let chunks = rowChunks(length)
         if chunks == 1 || rows >= pool.threadCount {
-            pool.parallelChunks(rows, minChunk: Swift.max(1, chunkElements / Swift.max(length, 1))) { range in
+            pool.parallelChunks(rows, minChunk: Swift.max(1, chunkElements / Swift.max(length, 1)),
+                                (x, y, length, chunks)) { args, range in
+                let (x, y, length, chunks) = args
                 for row in range {
                     var total = 0.0
                     for c in 0..<chunks {
                         let lo = length * c / chunks, hi = length * (c + 1) / chunks
-                        total += sumContiguous(x + row * length + lo, hi - lo)
+                        total += Reduce.sumContiguous(x + row * length + lo, hi - lo)
                     }
                     y[row] = Float(total)
                 }
             }
             return
         }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 64) { partials in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 64) { buffer in
+            guard let partials = buffer.baseAddress else { return }
             for row in 0..<rows {
                 let base = x + row * length
-                pool.parallelFor(chunks) { c in
+                pool.parallelFor(chunks, (base, length, chunks, partials)) { args, c in
+                    let (base, length, chunks, partials) = args
                     let lo = length * c / chunks, hi = length * (c + 1) / chunks
-                    partials[c] = sumContiguous(base + lo, hi - lo)
+                    partials[c] = Reduce.sumContiguous(base + lo, hi - lo)
                 }
                 var total = 0.0
                 for c in 0..<chunks { total += partials[c] }

@@ -9,7 +9,9 @@ extension Reduce {
         pool: ThreadPool, sum: Bool
     ) {
         let blocks = (inner + 15) / 16
-        pool.parallelFor(outer * blocks) { job in
+        pool.parallelFor(outer * blocks, (x, y, reduced, inner, sum)) { args, job in
+            let (x, y, reduced, inner, sum) = args
+            let blocks = (inner + 15) / 16, partialRows = Reduce.partialRows
             let o = job / blocks, lane0 = (job % blocks) * 16
             let base = x + o * reduced * inner + lane0
             let out = y + o * inner + lane0
@@ -44,7 +46,7 @@ extension Reduce {
                     out[lane] = Float(total)
                 } else {
                     var best = -Float.infinity
-                    for r in 0..<reduced { best = maxPropagatingNaN(best, base[r * inner + lane]) }
+                    for r in 0..<reduced { best = Reduce.maxPropagatingNaN(best, base[r * inner + lane]) }
                     out[lane] = best
                 }
             }
@@ -64,7 +66,10 @@ extension Reduce {
             running *= layout.extents[d]
         }
         let perOutput = layout.reducedCount
-        pool.parallelChunks(layout.outputCount, minChunk: Swift.max(1, chunkElements / perOutput)) { outputs in
+        pool.parallelChunks(layout.outputCount, minChunk: Swift.max(1, chunkElements / perOutput),
+                            (x, y, layout, strides, sum)) { args, outputs in
+            let (x, y, layout, strides, sum) = args
+            let perOutput = layout.reducedCount
             for output in outputs {
                 // Offset of this output's first element: decompose `output` over the kept dimensions.
                 var rest = output, base = 0
@@ -79,7 +84,7 @@ extension Reduce {
                         offset += (rest % layout.extents[d]) * strides[d]
                         rest /= layout.extents[d]
                     }
-                    if sum { total += Double(x[offset]) } else { best = maxPropagatingNaN(best, x[offset]) }
+                    if sum { total += Double(x[offset]) } else { best = Reduce.maxPropagatingNaN(best, x[offset]) }
                 }
                 y[output] = sum ? Float(total) : best
             }

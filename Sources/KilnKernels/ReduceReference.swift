@@ -21,6 +21,7 @@ extension Reduce {
         return result
     }
 
+    /// Reference for `sum` (Double accumulation).
     public static func naiveSum(x: UnsafePointer<Float>, shape: [Int], axes: [Int], y: UnsafeMutablePointer<Float>) {
         let outputs = shape.enumerated().filter { !axes.contains($0.offset) }.reduce(1) { $0 * $1.element }
         var sums = [Double](repeating: 0, count: outputs)
@@ -28,6 +29,7 @@ extension Reduce {
         for i in 0..<outputs { y[i] = Float(sums[i]) }
     }
 
+    /// Reference for `max`.
     public static func naiveMax(x: UnsafePointer<Float>, shape: [Int], axes: [Int], y: UnsafeMutablePointer<Float>) {
         let outputs = shape.enumerated().filter { !axes.contains($0.offset) }.reduce(1) { $0 * $1.element }
         for i in 0..<outputs { y[i] = -.infinity }
@@ -37,6 +39,7 @@ extension Reduce {
         }
     }
 
+    /// Reference for `argmax`.
     public static func naiveArgmax(x: UnsafePointer<Float>, shape: [Int], axis: Int, y: UnsafeMutablePointer<Int64>) {
         let outputs = shape.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
         var best = [Float](repeating: -.infinity, count: outputs)

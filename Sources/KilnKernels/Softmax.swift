@@ -8,11 +8,12 @@ public enum RowKernels {
     public static func softmaxRows(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, pool: ThreadPool
     ) {
-        pool.parallelChunks(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
+        pool.parallelChunks(rows, minChunk: max(1, 8192 / max(cols, 1)), (x, y, cols)) { args, range in
+            let (x, y, cols) = args
             for row in range {
                 let src = x + row * cols, dst = y + row * cols
                 let shift = Reduce.maxContiguous(src, cols)
-                let total = exponentiateShifted(src, shift, dst, cols)
+                let total = RowKernels.exponentiateShifted(src, shift, dst, cols)
                 let inverse = Float(1 / total)
                 var i = 0
                 while i + 16 <= cols {
@@ -31,11 +32,12 @@ public enum RowKernels {
     public static func logSoftmaxRows(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, pool: ThreadPool
     ) {
-        pool.parallelChunks(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
+        pool.parallelChunks(rows, minChunk: max(1, 8192 / max(cols, 1)), (x, y, cols)) { args, range in
+            let (x, y, cols) = args
             for row in range {
                 let src = x + row * cols, dst = y + row * cols
                 let shift = Reduce.maxContiguous(src, cols)
-                let total = exponentiateShifted(src, shift, nil, cols)
+                let total = RowKernels.exponentiateShifted(src, shift, nil, cols)
                 let offset = shift + Float(Foundation_log(total))
                 var i = 0
                 while i + 16 <= cols {

@@ -6,17 +6,18 @@
 // - innermost dimension kept innermost: contiguous runs copied along an odometer;
 // - otherwise: 16×16 blocked 2-D transposes between x's innermost dimension and y's innermost dimension,
 //   along an odometer over the remaining dimensions, parallel over (outer index, strip of 16 rows).
-// Works for element sizes 1, 2, 4 and 8 bytes through one generic implementation.
+// Works for element sizes 1, 2, 4 and 8 bytes (the blocked path is generic over the element type).
 
 /// Permutation of tensor axes for rank ≤ 6.
 public enum Transpose {
+    /// Highest supported rank.
     public static let maxRank = 6
 
     /// y = x permuted: y[i_0, …, i_{r−1}] = x[j] with j_{permutation[k]} = i_k. f32 elements.
     public static func permute(
         x: UnsafePointer<Float>, shape: [Int], permutation: [Int], y: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
-        permuteElements(x, shape: shape, permutation: permutation, y, pool: pool)
+        permuteBytes(x: x, elementSize: 4, shape: shape, permutation: permutation, y: y, pool: pool)
     }
 
     /// Raw-bytes variant for elements of 1, 2, 4 or 8 bytes (e.g. Int64 indices, UInt8 images).
@@ -24,30 +25,16 @@ public enum Transpose {
         x: UnsafeRawPointer, elementSize: Int, shape: [Int], permutation: [Int], y: UnsafeMutableRawPointer,
         pool: ThreadPool
     ) {
-        switch elementSize {
-        case 1: permuteElements(x.assumingMemoryBound(to: UInt8.self), shape: shape, permutation: permutation,
-                                y.assumingMemoryBound(to: UInt8.self), pool: pool)
-        case 2: permuteElements(x.assumingMemoryBound(to: UInt16.self), shape: shape, permutation: permutation,
-                                y.assumingMemoryBound(to: UInt16.self), pool: pool)
-        case 4: permuteElements(x.assumingMemoryBound(to: UInt32.self), shape: shape, permutation: permutation,
-                                y.assumingMemoryBound(to: UInt32.self), pool: pool)
-        case 8: permuteElements(x.assumingMemoryBound(to: UInt64.self), shape: shape, permutation: permutation,
-                                y.assumingMemoryBound(to: UInt64.self), pool: pool)
-        default: preconditionFailure("Transpose.permuteBytes: element size \(elementSize) is not 1, 2, 4 or 8")
-        }
-    }
-
-    static let tile = 16
-
-    static func permuteElements<T>(
-        _ x: UnsafePointer<T>, shape: [Int], permutation: [Int], _ y: UnsafeMutablePointer<T>, pool: ThreadPool
-    ) {
+        precondition(elementSize == 1 || elementSize == 2 || elementSize == 4 || elementSize == 8,
+                     "Transpose.permuteBytes: element size \(elementSize) is not 1, 2, 4 or 8")
         let p = PermutationLayout(shape: shape, permutation: permutation)
         if p.count == 0 { return }  // an empty tensor
-        let rank = p.rank
+        let rank = p.rank, size = elementSize
         if rank <= 1 || p.isIdentity {
-            pool.parallelChunks(p.count, minChunk: 1 << 16) { range in
-                (y + range.lowerBound).update(from: x + range.lowerBound, count: range.count)
+            pool.parallelChunks(p.count, minChunk: 1 << 16, (x, y, size)) { args, range in
+                let (x, y, size) = args
+                (y + range.lowerBound * size).copyMemory(from: x + range.lowerBound * size,
+                                                         byteCount: range.count * size)
             }
             return
         }
@@ -56,30 +43,55 @@ public enum Transpose {
         if b == a {
             // Contiguous runs of the innermost extent.
             let run = p.extents[a], runs = p.count / run
-            pool.parallelChunks(runs, minChunk: Swift.max(1, 16_384 / run)) { range in
+            pool.parallelChunks(runs, minChunk: Swift.max(1, 16_384 / run), (x, y, p, run, size)) { args, range in
+                let (x, y, p, run, size) = args
                 for r in range {
-                    (y + r * run).update(from: x + p.inputOffset(ofOutputRun: r), count: run)
+                    (y + r * run * size).copyMemory(from: x + p.inputOffset(ofOutputRun: r) * size,
+                                                    byteCount: run * size)
                 }
             }
             return
         }
         let na = p.extents[a], nb = p.extents[b]
-        let strideXB = p.inputStrides[b], strideYA = p.outputStrides[a]
         let outer = p.count / (na * nb), strips = (nb + tile - 1) / tile
-        pool.parallelChunks(outer * strips, minChunk: Swift.max(1, 4096 / (tile * na))) { jobs in
-            for job in jobs {
-                let o = job / strips, b0 = (job % strips) * tile, b1 = Swift.min(b0 + tile, nb)
-                let (xBase, yBase) = p.offsets(ofOuter: o, excluding: a, and: b)
-                var a0 = 0
-                while a0 < na {
-                    let a1 = Swift.min(a0 + tile, na)
-                    for bi in b0..<b1 {
-                        let src = x + xBase + bi * strideXB
-                        let dst = y + yBase + bi
-                        for ai in a0..<a1 { dst[ai * strideYA] = src[ai] }
-                    }
-                    a0 = a1
+        pool.parallelChunks(outer * strips, minChunk: Swift.max(1, 4096 / (tile * na)),
+                            (x, y, p, a, b, size)) { args, jobs in
+            let (x, y, p, a, b, size) = args
+            // The body is not generic (generic metadata would be captured); it picks the element type here.
+            switch size {
+            case 1: Transpose.transposeStrips(UInt8.self, x, y, p, a, b, jobs)
+            case 2: Transpose.transposeStrips(UInt16.self, x, y, p, a, b, jobs)
+            case 4: Transpose.transposeStrips(UInt32.self, x, y, p, a, b, jobs)
+            default: Transpose.transposeStrips(UInt64.self, x, y, p, a, b, jobs)
+            }
+        }
+    }
+
+    static let tile = 16
+
+    /// Jobs of the blocked path: job = (outer index, strip of 16 values of y's innermost dimension b), each
+    /// transposed against x's innermost dimension a in 16×16 tiles.
+    @inline(__always)
+    static func transposeStrips<T>(
+        _: T.Type, _ rawX: UnsafeRawPointer, _ rawY: UnsafeMutableRawPointer, _ p: PermutationLayout, _ a: Int,
+        _ b: Int, _ jobs: Range<Int>
+    ) {
+        let x = rawX.assumingMemoryBound(to: T.self), y = rawY.assumingMemoryBound(to: T.self)
+        let na = p.extents[a], nb = p.extents[b]
+        let strides = (nb + tile - 1) / tile
+        let strideXB = p.inputStrides[b], strideYA = p.outputStrides[a]
+        for job in jobs {
+            let o = job / strides, b0 = (job % strides) * tile, b1 = Swift.min(b0 + tile, nb)
+            let (xBase, yBase) = p.offsets(ofOuter: o, excluding: a, and: b)
+            var a0 = 0
+            while a0 < na {
+                let a1 = Swift.min(a0 + tile, na)
+                for bi in b0..<b1 {
+                    let src = x + xBase + bi * strideXB
+                    let dst = y + yBase + bi
+                    for ai in a0..<a1 { dst[ai * strideYA] = src[ai] }
                 }
+                a0 = a1
             }
         }
     }

@@ -8,11 +8,13 @@
 public struct UpsampleGeometry: Hashable, Sendable {
     public var batch, inH, inW, channels, outH, outW: Int
 
+    /// A resize of (batch, inH, inW, channels) images to outH × outW.
     public init(batch: Int, inH: Int, inW: Int, channels: Int, outH: Int, outW: Int) {
         self.batch = batch; self.inH = inH; self.inW = inW; self.channels = channels
         self.outH = outH; self.outW = outW
     }
 
+    /// Element counts of x and y.
     public var inputCount: Int { batch * inH * inW * channels }
     public var outputCount: Int { batch * outH * outW * channels }
 }
@@ -41,14 +43,16 @@ public enum Upsample {
     public static func nearestForward(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry, pool: ThreadPool
     ) {
-        let c = g.channels
-        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(g.outW * c, 1))) { lines in
+        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 32_768 / max(g.outW * g.channels, 1)), (x, y, g)) {
+            args, lines in
+            let (x, y, g) = args
+            let c = g.channels
             for line in lines {
                 let n = line / g.outH, oh = line % g.outH
-                let row = x + (n * g.inH + nearestIndex(oh, input: g.inH, output: g.outH)) * g.inW * c
+                let row = x + (n * g.inH + Upsample.nearestIndex(oh, input: g.inH, output: g.outH)) * g.inW * c
                 let out = y + line * g.outW * c
                 for ow in 0..<g.outW {
-                    copyFloats(row + nearestIndex(ow, input: g.inW, output: g.outW) * c, out + ow * c, c)
+                    copyFloats(row + Upsample.nearestIndex(ow, input: g.inW, output: g.outW) * c, out + ow * c, c)
                 }
             }
         }
@@ -58,14 +62,17 @@ public enum Upsample {
     public static func nearestBackward(
         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry, pool: ThreadPool
     ) {
-        let c = g.channels
-        pool.forEachImageAndChannelBlock(batch: g.batch, channels: c) { n, channels in
+        let split = ImageChannelSplit(batch: g.batch, channels: g.channels, pool: pool)
+        pool.parallelFor(split.jobCount(batch: g.batch), (dy, dx, g, split)) { args, job in
+            let (dy, dx, g, split) = args
+            let (n, channels) = split.job(job)
+            let c = g.channels
             let image = dx + n * g.inH * g.inW * c + channels.lowerBound
             for pixel in 0..<(g.inH * g.inW) { zeroFloats(image + pixel * c, channels.count) }
             for oh in 0..<g.outH {
-                let ih = nearestIndex(oh, input: g.inH, output: g.outH)
+                let ih = Upsample.nearestIndex(oh, input: g.inH, output: g.outH)
                 for ow in 0..<g.outW {
-                    let iw = nearestIndex(ow, input: g.inW, output: g.outW)
+                    let iw = Upsample.nearestIndex(ow, input: g.inW, output: g.outW)
                     let grad = dy + ((n * g.outH + oh) * g.outW + ow) * c + channels.lowerBound
                     accumulateFloats(grad, image + (ih * g.inW + iw) * c, channels.count)
                 }
@@ -77,16 +84,18 @@ public enum Upsample {
     public static func bilinearForward(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry, pool: ThreadPool
     ) {
-        let c = g.channels
-        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 16_384 / max(g.outW * c, 1))) { lines in
+        pool.parallelChunks(g.batch * g.outH, minChunk: max(1, 16_384 / max(g.outW * g.channels, 1)), (x, y, g)) {
+            args, lines in
+            let (x, y, g) = args
+            let c = g.channels
             for line in lines {
                 let n = line / g.outH, oh = line % g.outH
-                let h = linearTaps(oh, input: g.inH, output: g.outH)
+                let h = Upsample.linearTaps(oh, input: g.inH, output: g.outH)
                 let image = x + n * g.inH * g.inW * c
                 let top = image + h.i0 * g.inW * c, bottom = image + h.i1 * g.inW * c
                 let out = y + line * g.outW * c
                 for ow in 0..<g.outW {
-                    let w = linearTaps(ow, input: g.inW, output: g.outW)
+                    let w = Upsample.linearTaps(ow, input: g.inW, output: g.outW)
                     let dst = out + ow * c
                     let a = top + w.i0 * c, b = top + w.i1 * c, d = bottom + w.i0 * c, e = bottom + w.i1 * c
                     var k = 0
@@ -109,19 +118,22 @@ public enum Upsample {
     public static func bilinearBackward(
         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry, pool: ThreadPool
     ) {
-        let c = g.channels
-        pool.forEachImageAndChannelBlock(batch: g.batch, channels: c) { n, channels in
+        let split = ImageChannelSplit(batch: g.batch, channels: g.channels, pool: pool)
+        pool.parallelFor(split.jobCount(batch: g.batch), (dy, dx, g, split)) { args, job in
+            let (dy, dx, g, split) = args
+            let (n, channels) = split.job(job)
+            let c = g.channels
             let image = dx + n * g.inH * g.inW * c + channels.lowerBound
             for pixel in 0..<(g.inH * g.inW) { zeroFloats(image + pixel * c, channels.count) }
             for oh in 0..<g.outH {
-                let h = linearTaps(oh, input: g.inH, output: g.outH)
+                let h = Upsample.linearTaps(oh, input: g.inH, output: g.outH)
                 for ow in 0..<g.outW {
-                    let w = linearTaps(ow, input: g.inW, output: g.outW)
+                    let w = Upsample.linearTaps(ow, input: g.inW, output: g.outW)
                     let grad = dy + ((n * g.outH + oh) * g.outW + ow) * c + channels.lowerBound
-                    scaledAccumulate(grad, h.l0 * w.l0, image + (h.i0 * g.inW + w.i0) * c, channels.count)
-                    scaledAccumulate(grad, h.l0 * w.l1, image + (h.i0 * g.inW + w.i1) * c, channels.count)
-                    scaledAccumulate(grad, h.l1 * w.l0, image + (h.i1 * g.inW + w.i0) * c, channels.count)
-                    scaledAccumulate(grad, h.l1 * w.l1, image + (h.i1 * g.inW + w.i1) * c, channels.count)
+                    Upsample.scaledAccumulate(grad, h.l0 * w.l0, image + (h.i0 * g.inW + w.i0) * c, channels.count)
+                    Upsample.scaledAccumulate(grad, h.l0 * w.l1, image + (h.i0 * g.inW + w.i1) * c, channels.count)
+                    Upsample.scaledAccumulate(grad, h.l1 * w.l0, image + (h.i1 * g.inW + w.i0) * c, channels.count)
+                    Upsample.scaledAccumulate(grad, h.l1 * w.l1, image + (h.i1 * g.inW + w.i1) * c, channels.count)
                 }
             }
         }

@@ -2,6 +2,7 @@
 // and gradients scattered one element at a time.
 
 extension Upsample {
+    /// Reference for `nearestForward`.
     public static func naiveNearestForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry) {
         for n in 0..<g.batch { for oh in 0..<g.outH { for ow in 0..<g.outW { for c in 0..<g.channels {
             let ih = nearestIndex(oh, input: g.inH, output: g.outH), iw = nearestIndex(ow, input: g.inW, output: g.outW)
@@ -9,6 +10,7 @@ extension Upsample {
         } } } }
     }
 
+    /// Reference for `nearestBackward` (Double sums).
     public static func naiveNearestBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry) {
         var sums = [Double](repeating: 0, count: g.inputCount)
         for n in 0..<g.batch { for oh in 0..<g.outH { for ow in 0..<g.outW { for c in 0..<g.channels {
@@ -27,6 +29,7 @@ extension Upsample {
                 (at(h.i1, w.i0), Double(h.l1) * Double(w.l0)), (at(h.i1, w.i1), Double(h.l1) * Double(w.l1))]
     }
 
+    /// Reference for `bilinearForward` (Double arithmetic).
     public static func naiveBilinearForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry) {
         for n in 0..<g.batch { for oh in 0..<g.outH { for ow in 0..<g.outW { for c in 0..<g.channels {
             var sum = 0.0
@@ -35,6 +38,7 @@ extension Upsample {
         } } } }
     }
 
+    /// Reference for `bilinearBackward` (Double sums).
     public static func naiveBilinearBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, geometry g: UpsampleGeometry) {
         var sums = [Double](repeating: 0, count: g.inputCount)
         for n in 0..<g.batch { for oh in 0..<g.outH { for ow in 0..<g.outW { for c in 0..<g.channels {

@@ -101,7 +101,7 @@ func accumulateFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<F
 
 /// Fills `count` floats with zeros using the pool for large buffers.
 func zeroFloats(_ dst: UnsafeMutablePointer<Float>, count: Int, pool: ThreadPool) {
-    pool.parallelChunks(count, minChunk: 1 << 16) { range in
+    pool.parallelChunks(count, minChunk: 1 << 16, dst) { dst, range in
         zeroFloats(dst + range.lowerBound, range.count)
     }
 }

@@ -69,7 +69,8 @@ public enum Winograd {
     public static func supports(_ g: ConvGeometry) -> Bool {
         g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1
             && g.dilationW == 1 && g.groups == 1
-            && [g.padTop, g.padLeft, g.padBottom, g.padRight].allSatisfy { (0...2).contains($0) }
+            && g.padTop >= 0 && g.padTop <= 2 && g.padLeft >= 0 && g.padLeft <= 2
+            && g.padBottom >= 0 && g.padBottom <= 2 && g.padRight >= 0 && g.padRight <= 2
     }
 
     /// Scratch floats for `pass` with output tiles of m×m (m = 2 or 4).
@@ -82,13 +83,7 @@ public enum Winograd {
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry,
         tile m: Int, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
-        if m == 2 {
-            run(WinogradF2.self, source: x, w: w, target: y, plan: .forPass(.forward, g, m: 2), flip: false,
-                scratch: scratch, pool: pool)
-        } else {
-            run(WinogradF4.self, source: x, w: w, target: y, plan: .forPass(.forward, g, m: 4), flip: false,
-                scratch: scratch, pool: pool)
-        }
+        run(source: x, w: w, target: y, plan: .forPass(.forward, g, m: m), flip: false, scratch: scratch, pool: pool)
     }
 
     /// dx = input gradient of conv(x, w) given dy, with m×m tiles. scratch: `scratchFloats(g, .backwardData, …)`.
@@ -96,13 +91,8 @@ public enum Winograd {
         dy: UnsafePointer<Float>, w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
         geometry g: ConvGeometry, tile m: Int, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
-        if m == 2 {
-            run(WinogradF2.self, source: dy, w: w, target: dx, plan: .forPass(.backwardData, g, m: 2), flip: true,
-                scratch: scratch, pool: pool)
-        } else {
-            run(WinogradF4.self, source: dy, w: w, target: dx, plan: .forPass(.backwardData, g, m: 4), flip: true,
-                scratch: scratch, pool: pool)
-        }
+        run(source: dy, w: w, target: dx, plan: .forPass(.backwardData, g, m: m), flip: true, scratch: scratch,
+            pool: pool)
     }
 
     /// dw = weight gradient of conv(x, w) given dy, with m×m tiles. scratch: `scratchFloats(g, .backwardWeights, …)`.
@@ -110,21 +100,15 @@ public enum Winograd {
         x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
         geometry g: ConvGeometry, tile m: Int, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
-        if m == 2 {
-            runWeights(WinogradF2.self, x: x, dy: dy, dw: dw, plan: .forPass(.backwardWeights, g, m: 2),
-                       scratch: scratch, pool: pool)
-        } else {
-            runWeights(WinogradF4.self, x: x, dy: dy, dw: dw, plan: .forPass(.backwardWeights, g, m: 4),
-                       scratch: scratch, pool: pool)
-        }
+        runWeights(x: x, dy: dy, dw: dw, plan: .forPass(.backwardWeights, g, m: m), scratch: scratch, pool: pool)
     }
 
     // MARK: - Drivers
 
     /// target = conv(source, filter) for a plan; the filter is w (OHWI) used as (outC = Cout, inC = Cin) when
     /// !flip, or flipped with the roles of its channels swapped when flip (the input-gradient convolution).
-    static func run<F: WinogradTile>(
-        _: F.Type, source: UnsafePointer<Float>, w: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
+    static func run(
+        source: UnsafePointer<Float>, w: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
         plan p: WinogradPlan, flip: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
         let positions = p.alpha * p.alpha
@@ -133,49 +117,52 @@ public enum Winograd {
         let u = scratch
         let v = u + positions * p.inC * p.outC
         let products = v + positions * p.chunkTiles * p.inC
-        transformFilter(F.self, w: w, rows: filterRows, cols: filterCols, flip: flip, u: u, pool: pool)
+        transformFilter(m: p.m, w: w, rows: filterRows, cols: filterCols, flip: flip, u: u, pool: pool)
         var first = 0
         while first < p.tiles {
             let count = min(p.chunkTiles, p.tiles - first)
-            transformInput(F.self, source: source, plan: p, tiles: first..<(first + count), v: v, pool: pool)
-            Gemm.forEachIndependent(positions, pool: pool) { position in
+            transformInput(source: source, plan: p, tiles: first..<(first + count), v: v, pool: pool)
+            Gemm.forEachIndependent(positions, pool: pool, (p, u, v, products, count, flip)) { args, position in
+                let (p, u, v, products, count, flip) = args
+                let positions = p.alpha * p.alpha
                 // M_ξ (tiles, outC) = V_ξ (tiles, inC) · U_ξᵀ (forward: U_ξ is (outC, inC))
                 //                     V_ξ (tiles, inC) · U_ξ  (input gradient: U_ξ is (inC, outC))
                 Gemm.blas(false, !flip, count, p.outC, p.inC, 1,
-                          v + position * count * p.inC, p.inC,
+                          v + position * p.inC, positions * p.inC,
                           u + position * p.inC * p.outC, flip ? p.outC : p.inC,
-                          0, products + position * count * p.outC, p.outC)
+                          0, products + position * p.outC, positions * p.outC)
             }
-            transformOutput(F.self, products: products, plan: p, tiles: first..<(first + count), target: target,
-                            pool: pool)
+            transformOutput(products: products, plan: p, tiles: first..<(first + count), target: target, pool: pool)
             first += count
         }
     }
 
-    static func runWeights<F: WinogradTile>(
-        _: F.Type, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
+    static func runWeights(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
         plan p: WinogradPlan, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
     ) {
         let positions = p.alpha * p.alpha
         let sums = scratch                                   // P: (α², Cout, Cin)
-        let v = sums + positions * p.inC * p.outC            // (α², chunk, Cin)
-        let gradients = v + positions * p.chunkTiles * p.inC // (α², chunk, Cout)
+        let v = sums + positions * p.inC * p.outC            // (chunk, α², Cin)
+        let gradients = v + positions * p.chunkTiles * p.inC // (chunk, α², Cout)
         var first = 0
         while first < p.tiles {
             let count = min(p.chunkTiles, p.tiles - first)
             let range = first..<(first + count)
-            transformInput(F.self, source: x, plan: p, tiles: range, v: v, pool: pool)
-            transformGradient(F.self, dy: dy, plan: p, tiles: range, gradients: gradients, pool: pool)
+            transformInput(source: x, plan: p, tiles: range, v: v, pool: pool)
+            transformGradient(dy: dy, plan: p, tiles: range, gradients: gradients, pool: pool)
             let beta: Float = first == 0 ? 0 : 1
-            Gemm.forEachIndependent(positions, pool: pool) { position in
+            Gemm.forEachIndependent(positions, pool: pool, (p, sums, v, gradients, count, beta)) { args, position in
+                let (p, sums, v, gradients, count, beta) = args
+                let positions = p.alpha * p.alpha
                 // P_ξ (Cout, Cin) += Gd_ξᵀ (Cout, tiles) · V_ξ (tiles, Cin)
                 Gemm.blas(true, false, p.outC, p.inC, count, 1,
-                          gradients + position * count * p.outC, p.outC,
-                          v + position * count * p.inC, p.inC,
+                          gradients + position * p.outC, positions * p.outC,
+                          v + position * p.inC, positions * p.inC,
                           beta, sums + position * p.outC * p.inC, p.inC)
             }
             first += count
         }
-        transformFilterGradient(F.self, sums: sums, rows: p.outC, cols: p.inC, dw: dw, pool: pool)
+        transformFilterGradient(m: p.m, sums: sums, rows: p.outC, cols: p.inC, dw: dw, pool: pool)
     }
 }

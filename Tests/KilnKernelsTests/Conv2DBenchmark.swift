@@ -27,7 +27,9 @@ func resnet18Convs(batch: Int, size: Int) -> [BenchConv] {
             batch: batch, inH: hw, inW: hw, inC: cin, outC: cout, kernelH: k, kernelW: k, strideH: s, strideW: s,
             padTop: p, padLeft: p, padBottom: p, padRight: p, dilationH: 1, dilationW: 1, groups: 1), uses: uses)
     }
-    let s1 = size / 4, s2 = s1 / 2, s3 = s2 / 2, s4 = s3 / 2   // after stem+maxpool, layer2, layer3, layer4
+    // Spatial sizes after the stem and max pool (stride 2 each, padded) and after each stride-2 stage.
+    func half(_ n: Int) -> Int { (n - 1) / 2 + 1 }
+    let s1 = half(half(size)), s2 = half(s1), s3 = half(s2), s4 = half(s3)
     return [
         conv("stem 7x7/2 3→64 @\(size)", size, 3, 64, 7, 2, 1),
         conv("3x3 64→64 @\(s1)", s1, 64, 64, 3, 1, 4),
@@ -48,8 +50,8 @@ extension ConvGeometry {
     var isPointwise1x1: Bool { kernelH == 1 && kernelW == 1 }
 }
 
-/// Median wall time of `body` over `repeats` runs after one warm-up, in seconds.
-func medianTime(repeats: Int, _ body: () -> Void) -> Double {
+/// Median and best wall time of `body` over `repeats` runs after one warm-up, in seconds.
+func timings(repeats: Int, _ body: () -> Void) -> (median: Double, best: Double) {
     body()
     var times: [Double] = []
     for _ in 0..<repeats {
@@ -57,7 +59,8 @@ func medianTime(repeats: Int, _ body: () -> Void) -> Double {
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
     }
-    return times.sorted()[times.count / 2]
+    times.sort()
+    return (times[times.count / 2], times[0])
 }
 
 @Suite("Conv2DBenchmark", .tags(.slow), .enabled(if: slowTestsEnabled))
@@ -67,9 +70,10 @@ struct Conv2DBenchmark {
         let size = Int(ProcessInfo.processInfo.environment["KILN_BENCH_SIZE"] ?? "") ?? 64
         let pool = ThreadPool.shared
         print("ResNet-18 convolutions, batch 32, \(size)×\(size), \(pool.threadCount) threads, BLAS \(BLASThreads.count)")
+        printGemmCalibration()
         print("shape".padding(toLength: 26, withPad: " ", startingAt: 0)
-              + "  GFLOP   fwd ms (GF/s)    bwdData ms (GF/s)  bwdW ms (GF/s)")
-        var stepSeconds = 0.0, stepFlops = 0.0
+              + "  GFLOP  median ms (GF/s): fwd      bwdData         bwdW        algorithm")
+        var stepSeconds = 0.0, bestStepSeconds = 0.0, stepFlops = 0.0
         for conv in resnet18Convs(batch: 32, size: size) {
             let g = conv.g
             let x = randomFloats(g.inputCount, seed: 1), w = randomFloats(g.weightCount, seed: 2)
@@ -80,16 +84,16 @@ struct Conv2DBenchmark {
                                    g.scratchFloats(.backwardWeights), 1)
             var scratch = [Float](repeating: 0, count: scratchCount)
             let flops = 2.0 * Double(g.forwardMACs)
-            let times: [Double] = scratch.withUnsafeMutableBufferPointer { s in
+            let times = scratch.withUnsafeMutableBufferPointer { s in
                 let sp = s.baseAddress
                 let repeats = flops < 1e9 ? 9 : 5
-                let forward = medianTime(repeats: repeats) {
+                let forward = timings(repeats: repeats) {
                     Conv2D.forward(x: x, w: w, y: &y, geometry: g, scratch: sp, pool: pool)
                 }
-                let data = medianTime(repeats: repeats) {
+                let data = timings(repeats: repeats) {
                     Conv2D.backwardData(dy: dy, w: w, dx: &dx, geometry: g, scratch: sp, pool: pool)
                 }
-                let weights = medianTime(repeats: repeats) {
+                let weights = timings(repeats: repeats) {
                     Conv2D.backwardWeights(x: x, dy: dy, dw: &dw, geometry: g, scratch: sp, pool: pool)
                 }
                 return [forward, data, weights]
@@ -98,17 +102,33 @@ struct Conv2DBenchmark {
                 String(format: "%7.2f (%5.1f)", t * 1e3, flops / t * 1e-9)
             }
             print(conv.name.padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + String(format: " %6.3f ", flops * 1e-9) + cell(times[0]) + "     " + cell(times[1])
-                  + "    " + cell(times[2]) + "  ×\(conv.uses)")
+                  + String(format: " %6.3f ", flops * 1e-9) + cell(times[0].median) + " " + cell(times[1].median)
+                  + " " + cell(times[2].median) + "  ×\(conv.uses) \(g.algorithm(.forward))")
             // The stem's input gradient is not needed in training.
-            let perStep = times[0] + times[2] + (conv.name.hasPrefix("stem") ? 0 : times[1])
-            stepSeconds += perStep * Double(conv.uses)
-            stepFlops += flops * Double(conv.uses) * (conv.name.hasPrefix("stem") ? 2 : 3)
+            let needsData = !conv.name.hasPrefix("stem")
+            stepSeconds += Double(conv.uses)
+                * (times[0].median + times[2].median + (needsData ? times[1].median : 0))
+            bestStepSeconds += Double(conv.uses) * (times[0].best + times[2].best + (needsData ? times[1].best : 0))
+            stepFlops += flops * Double(conv.uses) * (needsData ? 3 : 2)
         }
-        print(String(format: "convolutions per training step: %.1f ms, %.2f GFLOP, %.1f GFLOP/s",
-                     stepSeconds * 1e3, stepFlops * 1e-9, stepFlops / stepSeconds * 1e-9))
+        print(String(format: "convolutions per training step: %.1f ms median (%.1f ms best), %.2f GFLOP, %.1f GFLOP/s",
+                     stepSeconds * 1e3, bestStepSeconds * 1e3, stepFlops * 1e-9, stepFlops / stepSeconds * 1e-9))
         #expect(stepSeconds > 0)
         if ProcessInfo.processInfo.environment["KILN_BENCH_ALL"] == "1" { compareAlgorithms(size: size) }
+    }
+
+    /// sgemm rates right now, to read the table against: the machine is shared and its speed drifts.
+    func printGemmCalibration() {
+        for (m, n, k) in [(8192, 64, 576), (1024, 1024, 1024)] {
+            let a = randomFloats(m * k, seed: 7), b = randomFloats(n * k, seed: 8)
+            var c = [Float](repeating: 0, count: m * n)
+            let t = timings(repeats: 7) {
+                Gemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k,
+                           beta: 0, c: &c, ldc: n)
+            }
+            print(String(format: "calibration: sgemm %d×%d×%d %.1f GFLOP/s median, %.1f best", m, n, k,
+                         2.0 * Double(m * n * k) / t.median * 1e-9, 2.0 * Double(m * n * k) / t.best * 1e-9))
+        }
     }
 
     /// Best-of-7 times of every supported algorithm, interleaved so machine load affects all alike.

@@ -140,6 +140,26 @@ struct Conv2DTests {
         #expect(one.dw == many.dw)
     }
 
+    @Test("default algorithms for ResNet-18 shapes at batch 32, and for batch 1")
+    func defaults() {
+        let convs = resnet18Convs(batch: 32, size: 64)
+        func algorithm(_ prefix: String) -> ConvAlgorithm? {
+            convs.first { $0.name.hasPrefix(prefix) }?.g.algorithm(.forward)
+        }
+        #expect(algorithm("stem") == .perPixel)
+        #expect(algorithm("3x3 64→64") == .winograd(tile: 4))
+        #expect(algorithm("3x3 128→128") == .winograd(tile: 4))
+        #expect(algorithm("3x3 256→256") == .perPixel)   // 4×4 output
+        #expect(algorithm("3x3 512→512") == .perPixel)   // 2×2 output
+        #expect(algorithm("3x3/2 64→128") == .perPixel)
+        #expect(algorithm("1x1/2 64→128") == .perPixel)
+        var single = convs[1].g
+        single.batch = 1
+        #expect(single.algorithm(.forward) == .im2col)
+        #expect(convCases[2].g.algorithm(.forward) == .im2col)          // groups
+        #expect(convCases[5].g.algorithm(.backwardData) == .pointwise)  // 1×1
+    }
+
     @Test("invalid geometry is rejected with the field named")
     func invalid() {
         var g = convCases[0].g
