@@ -93,7 +93,7 @@ public struct RoIBins<T: BinaryFloatingPoint> {
 
 /// Linear interpolation taps of one coordinate along an axis (torchvision's border rules).
 public struct LinearTap<T: BinaryFloatingPoint> {
-    /// False when the coordinate is outside [−1, size]: the sample contributes nothing.
+    /// False when the coordinate is outside [−1, size] (or NaN): the sample contributes nothing.
     public var inside: Bool
     public var low = 0, high = 0
     /// Weights of `low` (1 − l) and `high` (l).
@@ -101,7 +101,7 @@ public struct LinearTap<T: BinaryFloatingPoint> {
 
     @inline(__always)
     public init(_ coordinate: T, size: Int) {
-        inside = !(coordinate < -1 || coordinate > T(size))
+        inside = coordinate >= -1 && coordinate <= T(size)
         guard inside else { return }
         var c = Swift.max(coordinate, 0)
         low = Int(c)
