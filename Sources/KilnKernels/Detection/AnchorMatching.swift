@@ -53,7 +53,8 @@ public enum AnchorMatching {
             let row = q + i * g
             var j = 0
             while j + 16 <= valid {
-                store16(pointwiseMax(load16(columnMax + j), load16(row + j)), columnMax + j)
+                let best = load16(columnMax + j), value = load16(row + j)
+                store16(best.replacing(with: value, where: value .> best), columnMax + j)
                 j += 16
             }
             while j < valid {

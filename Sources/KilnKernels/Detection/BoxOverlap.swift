@@ -43,8 +43,8 @@ public enum BoxOverlap {
                 let vx1 = SIMD16<Float>(repeating: ax1), vy1 = SIMD16<Float>(repeating: ay1)
                 let vArea = SIMD16<Float>(repeating: areaA), zero = SIMD16<Float>(repeating: 0)
                 while j + 16 <= m {
-                    let w = pointwiseMax(pointwiseMin(vx1, load16(bx1 + j)) - pointwiseMax(vx0, load16(bx0 + j)), zero)
-                    let h = pointwiseMax(pointwiseMin(vy1, load16(by1 + j)) - pointwiseMax(vy0, load16(by0 + j)), zero)
+                    let w = laneMax(laneMin(vx1, load16(bx1 + j)) - laneMax(vx0, load16(bx0 + j)), zero)
+                    let h = laneMax(laneMin(vy1, load16(by1 + j)) - laneMax(vy0, load16(by0 + j)), zero)
                     let inter = w * h
                     let value = inter / (vArea + load16(bArea + j) - inter)
                     store16(value.replacing(with: 0, where: .!(inter .> zero)), row + j)
@@ -74,3 +74,12 @@ public enum BoxOverlap {
         return out
     }
 }
+
+/// Lane-wise `Swift.min(a, b)` (b where b < a, else a). Masked selects vectorise; the standard library's
+/// `pointwiseMin` follows IEEE minimum lane by lane and does not.
+@inline(__always)
+func laneMin(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: b, where: b .< a) }
+
+/// Lane-wise `Swift.max(a, b)` (b where b ≥ a, else a).
+@inline(__always)
+func laneMax(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: b, where: b .>= a) }

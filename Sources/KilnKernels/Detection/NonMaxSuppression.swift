@@ -68,8 +68,8 @@ public enum NonMaxSuppression {
             let vx1 = SIMD16<Float>(repeating: x1), vy1 = SIMD16<Float>(repeating: y1)
             let vArea = SIMD16<Float>(repeating: area), vClass = SIMD16<Int32>(repeating: cls)
             while j + 16 <= kept && !suppressed {
-                let w = pointwiseMax(pointwiseMin(load16(kx1 + j), vx1) - pointwiseMax(load16(kx0 + j), vx0), zero)
-                let h = pointwiseMax(pointwiseMin(load16(ky1 + j), vy1) - pointwiseMax(load16(ky0 + j), vy0), zero)
+                let w = laneMax(laneMin(load16(kx1 + j), vx1) - laneMax(load16(kx0 + j), vx0), zero)
+                let h = laneMax(laneMin(load16(ky1 + j), vy1) - laneMax(load16(ky0 + j), vy0), zero)
                 let inter = w * h
                 let overlap = inter / (load16(kArea + j) + vArea - inter)
                 let sameClass = UnsafeRawPointer(kClass + j).loadUnaligned(as: SIMD16<Int32>.self) .== vClass

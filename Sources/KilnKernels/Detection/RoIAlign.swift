@@ -72,10 +72,17 @@ public enum RoIAlign {
                                 let tx = LinearTap(bins.sampleX(pw, ix), size: g.width)
                                 if !tx.inside { continue }
                                 let l = tx.lowWeight / bins.count, h = tx.highWeight / bins.count
-                                scatter(grad, width, rowLow + tx.low * c, ty.lowWeight * l)
-                                scatter(grad, width, rowLow + tx.high * c, ty.lowWeight * h)
-                                scatter(grad, width, rowHigh + tx.low * c, ty.highWeight * l)
-                                scatter(grad, width, rowHigh + tx.high * c, ty.highWeight * h)
+                                if ty.low != ty.high && tx.low != tx.high {
+                                    scatter4(grad, width, rowLow + tx.low * c, ty.lowWeight * l, rowLow + tx.high * c,
+                                             ty.lowWeight * h, rowHigh + tx.low * c, ty.highWeight * l,
+                                             rowHigh + tx.high * c, ty.highWeight * h)
+                                } else {
+                                    // Border samples use a row or column twice: scatter one tap at a time.
+                                    scatter(grad, width, rowLow + tx.low * c, ty.lowWeight * l)
+                                    scatter(grad, width, rowLow + tx.high * c, ty.lowWeight * h)
+                                    scatter(grad, width, rowHigh + tx.low * c, ty.highWeight * l)
+                                    scatter(grad, width, rowHigh + tx.high * c, ty.highWeight * h)
+                                }
                             }
                         }
                     }
@@ -111,6 +118,30 @@ public enum RoIAlign {
         }
         while i < count {
             dst[i] += w * src[i]
+            i += 1
+        }
+    }
+
+    /// d_k[i] += w_k · src[i] for four distinct destinations d_1…d_4 and i < count (src read once).
+    @inline(__always)
+    static func scatter4(_ src: UnsafePointer<Float>, _ count: Int,
+                         _ d1: UnsafeMutablePointer<Float>, _ w1: Float, _ d2: UnsafeMutablePointer<Float>, _ w2: Float,
+                         _ d3: UnsafeMutablePointer<Float>, _ w3: Float, _ d4: UnsafeMutablePointer<Float>, _ w4: Float) {
+        var i = 0
+        while i + 16 <= count {
+            let g = load16(src + i)
+            store16(load16(d1 + i) + w1 * g, d1 + i)
+            store16(load16(d2 + i) + w2 * g, d2 + i)
+            store16(load16(d3 + i) + w3 * g, d3 + i)
+            store16(load16(d4 + i) + w4 * g, d4 + i)
+            i += 16
+        }
+        while i < count {
+            let g = src[i]
+            d1[i] += w1 * g
+            d2[i] += w2 * g
+            d3[i] += w3 * g
+            d4[i] += w4 * g
             i += 1
         }
     }
