@@ -181,4 +181,4 @@ let gradCases: [GradCase] = [
     }) { b, x in
         try b.batchNorm(x[0], scale: x[1], shift: x[2], runningMean: x[2], runningVar: x[3], training: false).output
     },
-]
+] + detectionGradCases
