@@ -190,12 +190,12 @@ def mask_scenes(rng, count, perfect_results=False):
     cats = [3, 8]
     images, anns, boxed, masks_only, boxes_only = [], [], [], [], []
     for i in range(count):
-        height, width = int(rng.integers(64, 161)), int(rng.integers(64, 161))
+        height, width = int(rng.integers(64, 221)), int(rng.integers(64, 221))
         image_id = 10 + i
         images.append({"id": image_id, "file_name": "m%d.png" % image_id, "width": width, "height": height})
         for j in range(int(rng.integers(1, 5))):
             cat = int(rng.choice(cats))
-            radius = float(rng.choice([4.0, 12.0, 30.0, 60.0]))
+            radius = float(rng.choice([4.0, 12.0, 30.0, 90.0]))
             cx, cy = rng.uniform(0, width), rng.uniform(0, height)
             kind = (i + j) % 4
             crowd = 0
