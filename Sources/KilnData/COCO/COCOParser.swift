@@ -119,7 +119,10 @@ enum COCOParser {
                               isCrowd: isCrowd, segmentation: segmentation)
     }
 
-    private static func parseSegmentation(_ node: JSONNode, image: COCOImage,
+    /// A polygon list or an RLE object (compressed or uncompressed counts) checked against its image; shared
+    /// with the results-file reader. Polygons with fewer than 3 points are dropped (pycocotools
+    /// rasterises them to nothing, or fails when one comes first); nil when none is left.
+    static func parseSegmentation(_ node: JSONNode, image: COCOImage,
                                           report: inout COCOLoadReport) throws -> COCOSegmentation? {
         if node.isArray {
             var polygons: [[Double]] = []
