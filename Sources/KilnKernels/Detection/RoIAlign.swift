@@ -54,7 +54,11 @@ public enum RoIAlign {
                                 geometry g: RoIAlignGeometry, pool: ThreadPool) {
         let c = g.channels
         guard c > 0 else { return }
-        pool.forEachImageAndChannelBlock(batch: g.batch, channels: c) { n, channels in
+        // Jobs own (image, channel block) slices of dx, so overlapping RoIs never race.
+        let split = ImageChannelSplit(batch: g.batch, channels: c, pool: pool)
+        pool.parallelFor(split.jobCount(batch: g.batch)) { job in
+            let (n, channels) = split.job(job)
+            guard !channels.isEmpty else { return }
             let plane = dx + n * g.height * g.width * c + channels.lowerBound
             let width = channels.count
             for pixel in 0..<(g.height * g.width) { zeroFloats(plane + pixel * c, width) }
