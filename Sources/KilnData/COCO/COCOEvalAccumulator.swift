@@ -42,26 +42,33 @@ struct COCOEvalTables {
             guard groundTruths > 0 else { continue }
             let total = Double(groundTruths)
             for (mi, maxDet) in parameters.maxDetections.enumerated() {
-                // (evaluation, detection) pairs in concatenation order, then a stable sort by descending score.
-                var owners: [(e: Int, d: Int)] = []
+                // Detections in concatenation order, then a stable sort by descending score.
                 var scores: [Double] = []
-                for (e, evaluation) in present.enumerated() {
-                    for d in 0..<min(evaluation.count, maxDet) {
-                        owners.append((e, d))
-                        scores.append(evaluation.scores[d])
-                    }
-                }
+                for evaluation in present { scores.append(contentsOf: evaluation.scores.prefix(maxDet)) }
                 let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
                 let count = order.count
+                // outcomes[t * count + c] for the c-th detection in concatenation order: +1 true positive,
+                // −1 false positive, 0 ignored.
+                var outcomes = [Int8](repeating: 0, count: tCount * count)
+                var offset = 0
+                for evaluation in present {
+                    let kept = min(evaluation.count, maxDet)
+                    for ti in 0..<tCount {
+                        for d in 0..<kept where !evaluation.ignored[ti * evaluation.count + d] {
+                            outcomes[ti * count + offset + d] = evaluation.matched[ti * evaluation.count + d] ? 1 : -1
+                        }
+                    }
+                    offset += kept
+                }
                 var recallCurve = [Double](repeating: 0, count: count)
                 var precisionCurve = [Double](repeating: 0, count: count)
                 for ti in 0..<tCount {
                     var truePositives = 0.0, falsePositives = 0.0
                     for (j, index) in order.enumerated() {
-                        let (e, d) = owners[index]
-                        let flat = ti * present[e].count + d
-                        if !present[e].ignored[flat] {
-                            if present[e].matched[flat] { truePositives += 1 } else { falsePositives += 1 }
+                        switch outcomes[ti * count + index] {
+                        case 1: truePositives += 1
+                        case -1: falsePositives += 1
+                        default: break
                         }
                         recallCurve[j] = truePositives / total
                         precisionCurve[j] = truePositives / (falsePositives + truePositives + epsilon)

@@ -110,16 +110,21 @@ public struct COCOEvaluator: Sendable {
         case .segm:
             let truthMasks = try groundTruthIndices.map { index -> RLE in
                 let annotation = groundTruth.annotations[index]
-                guard let mask = try annotation.rle(height: image.height, width: image.width, file: groundTruth.sourceFile) else {
+                let file = groundTruth.sourceFile
+                guard let mask = try annotation.rle(height: image.height, width: image.width, file: file) else {
                     throw DataError(.invalid, file: groundTruth.sourceFile, field: "annotations[\(index)].segmentation",
                                     "annotation \(annotation.id) has no mask (needed for segm evaluation)")
                 }
                 return mask
             }
+            // As in pycocotools, only masks whose tight boxes overlap are compared run by run.
+            let truthBoxes = truthMasks.map(\.boundingBox)
             for index in kept {
                 let mask = try detectionMask(results.detections[index], image: image, file: results.sourceFile, index: index)
+                let box = mask.boundingBox
                 for (g, truthMask) in truthMasks.enumerated() {
-                    detections.ious.append(IoU.mask(mask, truthMask, crowd: truths.crowd[g]))
+                    let overlaps = IoU.box(box, truthBoxes[g]) > 0
+                    detections.ious.append(overlaps ? IoU.mask(mask, truthMask, crowd: truths.crowd[g]) : 0)
                 }
             }
         }
@@ -160,9 +165,10 @@ public struct COCOEvaluator: Sendable {
                                 "image id \(detection.imageID) is not in the ground truth \(groundTruth.sourceFile)")
             }
             let box = detection.bbox
-            guard box[2] >= 0, box[3] >= 0, box.allSatisfy(\.isFinite), detection.score.isFinite else {
+            guard box.count == 4, box[2] >= 0, box[3] >= 0, box.allSatisfy(\.isFinite), detection.score.isFinite else {
                 throw DataError(.invalid, file: results.sourceFile, field: "[\(index)]",
-                                "box \(box) / score \(detection.score): sizes must be non-negative, values finite")
+                                "box \(box) / score \(detection.score): expected [x, y, w, h] with non-negative "
+                                + "sizes and finite values")
             }
             if segm, let mask = detection.segmentation, mask.height != image.height || mask.width != image.width {
                 throw DataError(.invalid, file: results.sourceFile, field: "[\(index)].segmentation",
