@@ -28,7 +28,8 @@ public enum ReduceSum: Op {
 
     public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
                               _ context: KernelContext) throws -> KernelThunk? {
-        guard inputTypes[0].dtype == .f32 else { return nil }
+        // The general kernel supports rank ≤ 16; beyond that the reference runs.
+        guard inputTypes[0].dtype == .f32, inputTypes[0].rank <= 16 else { return nil }
         let axes = try ReduceShape.axes(inputTypes[0], node.attributes, op: name)
         // Contiguous axes run the fused-reduction kernel with an empty prologue, so a reduction gives bit-identical
         // results fused or not (fusion then never changes a ReLU mask downstream).

@@ -43,7 +43,8 @@ public enum Transpose: Op {
 
     public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
                               _ context: KernelContext) throws -> KernelThunk? {
-        guard inputTypes[0].dtype.byteSize == 4 else { return nil }
+        // The kernel handles up to Transpose.maxRank dimensions; higher ranks run the reference.
+        guard inputTypes[0].dtype.byteSize == 4, inputTypes[0].rank <= KilnKernels.Transpose.maxRank else { return nil }
         let perm = try node.attributes.ints("permutation")
         let shape = inputTypes[0].shape
         let x = buffers.input(0), y = buffers.output()
