@@ -11,6 +11,9 @@ public enum ElementwiseEngine {
     /// Elements per tile: operand + temporaries of a typical chain stay in L1/L2.
     public static let tileSize = 1024
 
+    /// The loaders keep coordinates for at most this many dimensions (ops fall back to their reference beyond).
+    public static let maxRank = 16
+
     /// An elementwise kernel: evaluates `program` over the output's elements and stores them.
     public static func kernel(_ program: TileProgram, inputTypes: [TensorType], outputType: TensorType,
                               buffers: KernelBuffers, pool: ThreadPool) -> KernelThunk {

@@ -66,7 +66,8 @@ extension ElementwiseOp {
     public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
                               _ context: KernelContext) throws -> KernelThunk? {
         // f64 graphs (gradient checks) keep exact Double semantics on the reference kernel.
-        guard node.type.dtype != .f64, !inputTypes.contains(where: { $0.dtype == .f64 }) else { return nil }
+        guard node.type.dtype != .f64, !inputTypes.contains(where: { $0.dtype == .f64 }),
+              node.type.rank <= ElementwiseEngine.maxRank else { return nil }
         let program = TileProgram(single: self, node: node, inputTypes: inputTypes)
         return ElementwiseEngine.kernel(program, inputTypes: inputTypes, outputType: node.type, buffers: buffers,
                                         pool: context.pool)

@@ -130,7 +130,7 @@ public enum Fused: Op {
     public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
                               _ context: KernelContext) throws -> KernelThunk? {
         guard node.type.dtype != .f64, !inputTypes.contains(where: { $0.dtype == .f64 }),
-              let plan = plan(try node.attributes.graph("body")) else { return nil }
+              let plan = plan(try node.attributes.graph("body")), plan.domain.count <= ElementwiseEngine.maxRank else { return nil }
         switch plan.kind {
         case .elementwise:
             return ElementwiseEngine.kernel(plan.program, inputTypes: inputTypes, outputType: node.type, buffers: buffers,

@@ -25,7 +25,7 @@ public enum Broadcast: Op {
 
     public static func kernel(_ node: Node, _ inputTypes: [TensorType], _ buffers: KernelBuffers,
                               _ context: KernelContext) throws -> KernelThunk? {
-        guard node.type.dtype != .f64 else { return nil }
+        guard node.type.dtype != .f64, node.type.rank <= ElementwiseEngine.maxRank else { return nil }
         let program = TileProgram(single: StopGradient.self, node: node, inputTypes: inputTypes)
         return ElementwiseEngine.kernel(program, inputTypes: inputTypes, outputType: node.type, buffers: buffers,
                                         pool: context.pool)
