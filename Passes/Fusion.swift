@@ -80,27 +80,33 @@ public struct Fusion: Pass {
             for p in graph.nodes.indices.reversed() where !duplicated.contains(p) && !isResult[p] {
                 let node = graph.nodes[p]
                 guard isElementwise(node), !users[p].isEmpty else { continue }
-                // Only a producer left on its own: unfused, or the root of a group of just itself.
+                // The computation to recompute: p alone, or the whole elementwise group p roots (its members).
+                var members: [Int] = [p]
                 if let own = groupOf[p] {
-                    guard groups[own].root == p,
-                          groups[own].members.allSatisfy({ $0 == p || !isElementwise(graph.nodes[$0]) }) else { continue }
+                    guard groups[own].root == p, !groups[own].isReduction else { continue }
+                    members = groups[own].members.sorted()
                 }
                 // Every group that computes some user of p (a user may itself be recomputed in several groups).
                 let userGroups = users[p].map { u -> [Int] in
                     (groupOf[u.index].map { [$0] } ?? []) + copies.filter { $0.value.contains(u.index) }.map(\.key)
                 }
                 guard userGroups.allSatisfy({ !$0.isEmpty }) else { continue }
-                let targets = Set(userGroups.flatMap { $0 })
-                guard targets.allSatisfy({ node.type.shape == groups[$0].domain }) else { continue }
-                let bigInputs = node.inputs.filter { graph.type(of: $0).count == node.type.count }.count
-                guard bigInputs <= 1 else { continue }
+                let targets = Set(userGroups.flatMap { $0 }).subtracting(groupOf[p].map { [$0] } ?? [])
+                guard !targets.isEmpty, targets.allSatisfy({ node.type.shape == groups[$0].domain }) else { continue }
+                // Recomputing must not read more than storing and reloading p would: at most one domain-sized
+                // operand from outside the recomputed members.
+                let memberSet = Set(members)
+                let external = Set(members.flatMap { graph.nodes[$0].inputs.map(\.index) }).subtracting(memberSet)
+                guard external.filter({ graph.nodes[$0].type.count == node.type.count }).count <= 1 else { continue }
                 if let own = groupOf[p] {
+                    for m in groups[own].members { groupOf[m] = nil }
                     groups[own].members = []
-                    groupOf[p] = nil
                 }
-                for g in targets { copies[g, default: []].append(p) }
-                duplicated.insert(p)
-                if verbose { FileHandle.standardError.write(Data("fusion: %\(p) \(node.op) recomputed in \(targets.count) groups\n".utf8)) }
+                for g in targets { copies[g, default: []].append(contentsOf: members) }
+                for m in members { duplicated.insert(m) }
+                if verbose {
+                    FileHandle.standardError.write(Data("fusion: %\(p) \(node.op) (\(members.count) nodes) recomputed in \(targets.count) groups\n".utf8))
+                }
                 rejections[p] = nil
                 changed = true
             }
