@@ -179,6 +179,8 @@ public final class Executable {
     }
 
     func runStep(_ index: Int) { steps[index].thunk() }
+    /// Runs one kernel (tests measure kernels one by one).
+    public func runStepForTesting(_ index: Int) { steps[index].thunk() }
 
     /// Where a result (output or assigned value) is read after a run.
     func result(_ v: ValueID) -> UnsafeMutableRawPointer { snapshots[v.index] ?? pointers[v.index] }

@@ -54,12 +54,21 @@ struct BenchWorkload: ParsableCommand {
             total += ns
             if gemmKinds.contains(exe.steps[i].name) { gemm += ns }
         }
+        // Allocations inside the step itself (Executable.run, inputs unchanged), when a malloc counter is preloaded
+        // (scripts/malloc-count.c; see docs/performance.md). nil otherwise.
+        var allocations: Double?
+        if let probe = dlsym(nil, "kiln_malloc_count") {
+            let count = unsafeBitCast(probe, to: (@convention(c) () -> Int).self)
+            let before = count()
+            for _ in 0..<5 { try exe.run() }
+            allocations = Double(count() - before) / 5
+        }
         let sorted = times.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         let flops = AnalyticFLOPs.perStep(w, batch: runnable.batch, size: runnable.size)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let result: [(String, Any)] = [
+        var result: [(String, Any)] = [
             ("workload", w.rawValue), ("batch", runnable.batch), ("size", runnable.size),
             ("threads", ThreadPool.shared.threadCount), ("fusion", !noFusion),
             ("median_ms", median), ("min_ms", sorted.first!), ("max_ms", sorted.last!),
@@ -68,6 +77,7 @@ struct BenchWorkload: ParsableCommand {
             ("gemm_fraction", total > 0 ? Double(gemm) / Double(total) : 0),
             ("arena_bytes", exe.plan.arenaBytes), ("peak_rss_bytes", usage.ru_maxrss * 1024),
         ]
+        if let allocations { result.append(("allocations_per_step", allocations)) }
         if json {
             print("{" + result.map { key, value in
                 let text: String
@@ -86,6 +96,7 @@ struct BenchWorkload: ParsableCommand {
             print(String(format: "  %.1f images/s, %.1f GFLOP/s (%.2f GFLOP per step), GEMM share %.0f%%",
                          v["images_per_s"] as! Double, v["gflops"] as! Double, flops / 1e9, 100 * (v["gemm_fraction"] as! Double)))
             print(String(format: "  arena %.1f MB, peak RSS %.1f MB", Double(exe.plan.arenaBytes) / 1_048_576, Double(usage.ru_maxrss) / 1024))
+            if let allocations { print(String(format: "  %.1f heap allocations per step", allocations)) }
         }
     }
 }

@@ -20,24 +20,12 @@ public enum ElementwiseEngine {
         let count = outputType.count
         let tiles = (count + tileSize - 1) / tileSize
         let chunks = max(1, min(pool.threadCount, tiles, max(1, count / 4096)))
-        let evaluator = TileEvaluator(program: program, inputTypes: inputTypes, domain: outputType.shape,
-                                      buffers: buffers.inputs, workers: chunks)
-        let output = buffers.output, dtype = outputType.dtype
-        let run: (Int) -> Void = { chunk in
-            var tile = tiles * chunk / chunks
-            let end = tiles * (chunk + 1) / chunks
-            while tile < end {
-                let start = tile * tileSize
-                let n = min(tileSize, count - start)
-                let direct = dtype == .f32 ? output.assumingMemoryBound(to: Float.self) + start : nil
-                let result = evaluator.evaluate(start: start, count: n, worker: chunk, into: direct)
-                if dtype != .f32 { store(result, dtype: dtype, to: output, start: start, count: n) }
-                tile += 1
-            }
-        }
-        return { [evaluator, pool] in
-            _ = evaluator
-            if chunks <= 1 { run(0) } else { pool.parallelFor(chunks, run) }
+        let job = ElementwiseJob(evaluator: TileEvaluator(program: program, inputTypes: inputTypes, domain: outputType.shape,
+                                                          buffers: buffers.inputs, workers: chunks),
+                                 output: buffers.output, dtype: outputType.dtype, count: count, tiles: tiles, chunks: chunks)
+        // The job is passed as the body's argument (the body captures nothing), so a step allocates nothing here.
+        return { [job, pool] in
+            if job.chunks <= 1 { job.run(0) } else { pool.parallelFor(job.chunks, job) { job, chunk in job.run(chunk) } }
         }
     }
 
@@ -49,6 +37,39 @@ public enum ElementwiseEngine {
         case .i32: let o = output.assumingMemoryBound(to: Int32.self) + start; for j in 0..<n { o[j] = Int32(truncating: tile[j]) }
         case .i64: let o = output.assumingMemoryBound(to: Int64.self) + start; for j in 0..<n { o[j] = Int64(truncating: tile[j]) }
         case .bool: let o = output.assumingMemoryBound(to: UInt8.self) + start; for j in 0..<n { o[j] = tile[j] != 0 ? 1 : 0 }
+        }
+    }
+}
+
+/// One bound elementwise kernel: chunk c evaluates and stores tiles [tiles·c/chunks, tiles·(c+1)/chunks).
+final class ElementwiseJob {
+    let evaluator: TileEvaluator
+    let output: UnsafeMutableRawPointer
+    let dtype: DType
+    let count: Int
+    let tiles: Int
+    let chunks: Int
+
+    init(evaluator: TileEvaluator, output: UnsafeMutableRawPointer, dtype: DType, count: Int, tiles: Int, chunks: Int) {
+        self.evaluator = evaluator
+        self.output = output
+        self.dtype = dtype
+        self.count = count
+        self.tiles = tiles
+        self.chunks = chunks
+    }
+
+    func run(_ chunk: Int) {
+        let t = ElementwiseEngine.tileSize
+        var tile = tiles * chunk / chunks
+        let end = tiles * (chunk + 1) / chunks
+        while tile < end {
+            let start = tile * t
+            let n = min(t, count - start)
+            let direct = dtype == .f32 ? output.assumingMemoryBound(to: Float.self) + start : nil
+            let result = evaluator.evaluate(start: start, count: n, worker: chunk, into: direct)
+            if dtype != .f32 { ElementwiseEngine.store(result, dtype: dtype, to: output, start: start, count: n) }
+            tile += 1
         }
     }
 }

@@ -30,82 +30,27 @@ public struct ReductionLayout: Equatable {
 enum FusedReduction {
     static func kernel(_ program: TileProgram, op: String, layout: ReductionLayout, inputTypes: [TensorType], domain: [Int],
                        buffers: KernelBuffers, pool: ThreadPool) -> KernelThunk {
-        let isMax = op == ReduceMax.name
-        let scale: Float = op == ReduceMean.name ? 1 / Float(max(layout.reduced, 1)) : 1
-        let output = buffers.output.assumingMemoryBound(to: Float.self)
         let (outer, reduced, inner) = (layout.outer, layout.reduced, layout.inner)
-        let t = ElementwiseEngine.tileSize
         if inner == 1 {
             // Row reductions (softmax denominators, per-sample losses): workers take whole rows.
             let workers = max(1, min(pool.threadCount, outer, max(1, outer * reduced / 8192)))
-            let evaluator = TileEvaluator(program: program, inputTypes: inputTypes, domain: domain,
-                                          buffers: buffers.inputs, workers: workers)
-            let run: (Int) -> Void = { w in
-                for row in (outer * w / workers)..<(outer * (w + 1) / workers) {
-                    var acc: Double = isMax ? -.infinity : 0
-                    var offset = 0
-                    while offset < reduced {
-                        let n = min(t, reduced - offset)
-                        let tile = evaluator.evaluate(start: row * reduced + offset, count: n, worker: w, into: nil)
-                        acc = isMax ? combineMax(acc, Double(maxTile(tile, n))) : acc + Double(sumTile(tile, n))
-                        offset += n
-                    }
-                    output[row] = Float(acc) * scale
-                }
-            }
-            return { [evaluator, pool] in
-                _ = evaluator
-                if workers <= 1 { run(0) } else { pool.parallelFor(workers, run) }
+            let job = RowReductionJob(program: program, op: op, layout: layout, inputTypes: inputTypes, domain: domain,
+                                      buffers: buffers, workers: workers)
+            return { [job, pool] in
+                if job.workers <= 1 { job.run(0) } else { pool.parallelFor(job.workers, job) { job, w in job.run(w) } }
             }
         }
         // Column reductions (BN statistics over N·H·W per channel): workers split the reduced rows and keep partial
         // results per column, merged in worker order (deterministic for a given thread count).
         let workers = max(1, min(pool.threadCount, reduced, max(1, reduced * inner / 16384)))
-        let evaluator = TileEvaluator(program: program, inputTypes: inputTypes, domain: domain,
-                                      buffers: buffers.inputs, workers: workers)
-        let partial = UnsafeMutablePointer<Double>.allocate(capacity: workers * inner)
-        let rowsum = UnsafeMutablePointer<Float>.allocate(capacity: workers * inner)
-        let holder = Deallocator { partial.deallocate(); rowsum.deallocate() }
-        let flushRows = 64
-        return { [evaluator, pool, holder] in
-            _ = (evaluator, holder)
-            for o in 0..<outer {
-                if workers <= 1 { runBlock(0, o) } else { pool.parallelFor(workers) { w in runBlock(w, o) } }
-                for i in 0..<inner {
-                    var v: Double = isMax ? -.infinity : 0
-                    for w in 0..<workers { v = isMax ? combineMax(v, partial[w * inner + i]) : v + partial[w * inner + i] }
-                    output[o * inner + i] = Float(v) * scale
-                }
+        let job = ColumnReductionJob(program: program, op: op, layout: layout, inputTypes: inputTypes, domain: domain,
+                                     buffers: buffers, workers: workers)
+        return { [job, pool] in
+            for o in 0..<job.layout.outer {
+                job.block = o
+                if job.workers <= 1 { job.run(0) } else { pool.parallelFor(job.workers, job) { job, w in job.run(w) } }
+                job.merge(o)
             }
-        }
-
-        /// Reduces worker w's share of the rows of outer block o into its partial results.
-        func runBlock(_ w: Int, _ o: Int) {
-            let acc = partial + w * inner, part = rowsum + w * inner
-            acc.update(repeating: isMax ? -.infinity : 0, count: inner)
-            part.update(repeating: isMax ? -.infinity : 0, count: inner)
-            let first = reduced * w / workers, last = reduced * (w + 1) / workers
-            var col = 0, rows = 0
-            var position = (o * reduced + first) * inner
-            let end = (o * reduced + last) * inner
-            while position < end {
-                let n = min(t, end - position)
-                let tile = evaluator.evaluate(start: position, count: n, worker: w, into: nil)
-                var j = 0
-                while j < n {
-                    let segment = min(n - j, inner - col)
-                    if isMax { maxInto(part + col, tile + j, segment) } else { addInto(part + col, tile + j, segment) }
-                    j += segment
-                    col += segment
-                    if col == inner {
-                        col = 0
-                        rows += 1
-                        if rows == flushRows { flush(part, acc, inner, isMax); rows = 0 }
-                    }
-                }
-                position += n
-            }
-            flush(part, acc, inner, isMax)
         }
     }
 
@@ -158,9 +103,111 @@ enum FusedReduction {
     }
 }
 
-/// Frees kernel-owned memory when the last thunk referencing it goes away.
-final class Deallocator {
-    let free: () -> Void
-    init(_ free: @escaping () -> Void) { self.free = free }
-    deinit { free() }
+/// A bound row reduction: worker w reduces rows [outer·w/workers, outer·(w+1)/workers).
+final class RowReductionJob {
+    let evaluator: TileEvaluator
+    let output: UnsafeMutablePointer<Float>
+    let layout: ReductionLayout
+    let isMax: Bool
+    let scale: Float
+    let workers: Int
+
+    init(program: TileProgram, op: String, layout: ReductionLayout, inputTypes: [TensorType], domain: [Int],
+         buffers: KernelBuffers, workers: Int) {
+        evaluator = TileEvaluator(program: program, inputTypes: inputTypes, domain: domain, buffers: buffers.inputs, workers: workers)
+        output = buffers.output.assumingMemoryBound(to: Float.self)
+        self.layout = layout
+        isMax = op == ReduceMax.name
+        scale = op == ReduceMean.name ? 1 / Float(max(layout.reduced, 1)) : 1
+        self.workers = workers
+    }
+
+    func run(_ w: Int) {
+        let t = ElementwiseEngine.tileSize
+        let (outer, reduced) = (layout.outer, layout.reduced)
+        for row in (outer * w / workers)..<(outer * (w + 1) / workers) {
+            var acc: Double = isMax ? -.infinity : 0
+            var offset = 0
+            while offset < reduced {
+                let n = min(t, reduced - offset)
+                let tile = evaluator.evaluate(start: row * reduced + offset, count: n, worker: w, into: nil)
+                acc = isMax ? FusedReduction.combineMax(acc, Double(FusedReduction.maxTile(tile, n)))
+                    : acc + Double(FusedReduction.sumTile(tile, n))
+                offset += n
+            }
+            output[row] = Float(acc) * scale
+        }
+    }
+}
+
+/// A bound column reduction over one outer block at a time: worker w reduces its share of the rows into Float
+/// partials (flushed to Double every 64 rows); `merge` adds the workers' results in order.
+final class ColumnReductionJob {
+    let evaluator: TileEvaluator
+    let output: UnsafeMutablePointer<Float>
+    let layout: ReductionLayout
+    let isMax: Bool
+    let scale: Float
+    let workers: Int
+    let partial: UnsafeMutablePointer<Double>
+    let rowsum: UnsafeMutablePointer<Float>
+    /// The outer block being reduced.
+    var block = 0
+    static let flushRows = 64
+
+    init(program: TileProgram, op: String, layout: ReductionLayout, inputTypes: [TensorType], domain: [Int],
+         buffers: KernelBuffers, workers: Int) {
+        evaluator = TileEvaluator(program: program, inputTypes: inputTypes, domain: domain, buffers: buffers.inputs, workers: workers)
+        output = buffers.output.assumingMemoryBound(to: Float.self)
+        self.layout = layout
+        isMax = op == ReduceMax.name
+        scale = op == ReduceMean.name ? 1 / Float(max(layout.reduced, 1)) : 1
+        self.workers = workers
+        partial = .allocate(capacity: workers * layout.inner)
+        rowsum = .allocate(capacity: workers * layout.inner)
+    }
+
+    deinit {
+        partial.deallocate()
+        rowsum.deallocate()
+    }
+
+    func run(_ w: Int) {
+        let t = ElementwiseEngine.tileSize
+        let (reduced, inner, o) = (layout.reduced, layout.inner, block)
+        let acc = partial + w * inner, part = rowsum + w * inner
+        acc.update(repeating: isMax ? -.infinity : 0, count: inner)
+        part.update(repeating: isMax ? -.infinity : 0, count: inner)
+        let first = reduced * w / workers, last = reduced * (w + 1) / workers
+        var col = 0, rows = 0
+        var position = (o * reduced + first) * inner
+        let end = (o * reduced + last) * inner
+        while position < end {
+            let n = min(t, end - position)
+            let tile = evaluator.evaluate(start: position, count: n, worker: w, into: nil)
+            var j = 0
+            while j < n {
+                let segment = min(n - j, inner - col)
+                if isMax { FusedReduction.maxInto(part + col, tile + j, segment) } else { FusedReduction.addInto(part + col, tile + j, segment) }
+                j += segment
+                col += segment
+                if col == inner {
+                    col = 0
+                    rows += 1
+                    if rows == Self.flushRows { FusedReduction.flush(part, acc, inner, isMax); rows = 0 }
+                }
+            }
+            position += n
+        }
+        FusedReduction.flush(part, acc, inner, isMax)
+    }
+
+    func merge(_ o: Int) {
+        let inner = layout.inner
+        for i in 0..<inner {
+            var v: Double = isMax ? -.infinity : 0
+            for w in 0..<workers { v = isMax ? FusedReduction.combineMax(v, partial[w * inner + i]) : v + partial[w * inner + i] }
+            output[o * inner + i] = Float(v) * scale
+        }
+    }
 }
