@@ -132,15 +132,16 @@ extension ConvGeometry {
     /// 1. pointwise for 1×1 stride-1 unpadded layers;
     /// 2. Winograd F(4×4, 3×3) for 3×3 stride-1 layers with more than `Conv2D.perPixelMaxOutputs` output
     ///    pixels and at least `Winograd.minimumTiles` tiles over the batch;
-    /// 3. perPixel when the batch has at least `Conv2D.perPixelMinBatch` images (its GEMMs run over the batch)
-    ///    or the output is tiny;
+    /// 3. perPixel when the output is tiny, or when the batch has at least `Conv2D.perPixelMinBatch` images
+    ///    (its GEMMs run over the batch) and each per-pixel GEMM is at least ~1 MFLOP;
     /// 4. im2col otherwise (grouped and horizontally dilated layers, small batches).
     ///
     /// Measured on ResNet-18 shapes at batch 32 (single-thread CPU time, so that the machine's other load does
     /// not decide): F(4×4) took 0.55–0.6× im2col's time on 16×16 and 8×8 outputs but lost on 4×4 (32 tiles:
     /// the α²·Cin·Cout filter transform and 32-row GEMMs cost as much as the saved multiplies) and 2×2;
-    /// perPixel took 0.55–0.75× im2col's time on 2×2 and 4×4 outputs, 0.6× on the 7×7 stem (no im2col copy)
-    /// and 0.75–1.0× on the stride-2 layers, and its input gradient needs no col2im.
+    /// perPixel took 0.55–0.75× im2col's time on 2×2 and 4×4 outputs and 0.75–1.0× on the stride-2 layers,
+    /// and its input gradient needs no col2im. On the 7×7 stem (3 input channels) its 7168 GEMMs of 86 kFLOP
+    /// each were as fast as im2col on one thread but slower on two (21.8 against 12.0 ms forward).
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
         if isPointwise { return .pointwise }
         let tiny = outH * outW <= Conv2D.perPixelMaxOutputs
@@ -148,7 +149,12 @@ extension ConvGeometry {
             && batch * ((outH + 3) / 4) * ((outW + 3) / 4) >= Winograd.minimumTiles {
             return .winograd(tile: 4)
         }
-        if supports(.perPixel) && (tiny || batch >= Conv2D.perPixelMinBatch) { return .perPixel }
+        // perPixel's GEMMs are (batch × outC × kernelW·inC); below ~1 MFLOP each (the 7×7 stem on 3 channels),
+        // the per-call cost of thousands of them outweighs im2col's copy.
+        let pixelGEMMFlops = 2 * batch * outC * kernelW * groupInC
+        if supports(.perPixel) && (tiny || (batch >= Conv2D.perPixelMinBatch && pixelGEMMFlops >= 1_000_000)) {
+            return .perPixel
+        }
         return .im2col
     }
 

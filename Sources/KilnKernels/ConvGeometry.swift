@@ -58,13 +58,6 @@ public struct ConvGeometry: Hashable, Sendable {
     /// Multiply-adds of the forward pass, taps on padding included (the usual FLOP convention: 2 × this).
     public var forwardMACs: Int { outPixels * outC * patchSize }
 
-    /// True when the convolution is a plain GEMM over x viewed as (batch·inH·inW, inC): a 1×1, stride-1,
-    /// unpadded, undilated, ungrouped kernel.
-    public var isPointwiseGEMM: Bool {
-        kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
-            && padBottom == 0 && padRight == 0 && groups == 1
-    }
-
     /// Throws a message naming the bad field when no kernel can run this geometry.
     public func validate() throws {
         func fail(_ why: String) -> ConvGeometryError { ConvGeometryError(description: "ConvGeometry: \(why) in \(self)") }

@@ -146,13 +146,14 @@ struct Conv2DTests {
         func algorithm(_ prefix: String) -> ConvAlgorithm? {
             convs.first { $0.name.hasPrefix(prefix) }?.g.algorithm(.forward)
         }
-        #expect(algorithm("stem") == .perPixel)
+        #expect(algorithm("stem") == .im2col)
         #expect(algorithm("3x3 64→64") == .winograd(tile: 4))
         #expect(algorithm("3x3 128→128") == .winograd(tile: 4))
         #expect(algorithm("3x3 256→256") == .perPixel)   // 4×4 output
         #expect(algorithm("3x3 512→512") == .perPixel)   // 2×2 output
         #expect(algorithm("3x3/2 64→128") == .perPixel)
-        #expect(algorithm("1x1/2 64→128") == .perPixel)
+        #expect(algorithm("1x1/2 64→128") == .im2col)     // 0.5 MFLOP per pixel GEMM
+        #expect(algorithm("1x1/2 128→256") == .perPixel)
         var single = convs[1].g
         single.batch = 1
         #expect(single.algorithm(.forward) == .im2col)
