@@ -17,6 +17,12 @@ public struct FrozenEvaluationSetup: Sendable {
     /// Seed of the item renderings (tints and backgrounds).
     public var renderSeed: UInt64 = 0
     public var directory = FashionMNIST.defaultDirectory
+    /// When > 0, BN running statistics are first re-estimated on this many batches of training items
+    /// (`BatchNormRecalibration`); 0 keeps the checkpoint's statistics.
+    public var recalibrationBatches = 0
+    /// Render the items in gray (luma replicated to RGB): a diagnostic that removes the tint, a cue that identifies
+    /// an instance but says nothing about its class.
+    public var grayscale = false
 
     public init() {}
 }
@@ -36,6 +42,15 @@ public enum FrozenEvaluation {
     public static func features(_ backbone: ResNet, _ setup: FrozenEvaluationSetup,
                                 progress: ((String, Int, Int) -> Void)? = nil) throws -> FrozenFeatures {
         guard setup.trainCount > 0, setup.testCount > 0 else { throw AnalysisError("--train-count and --test-count must be positive") }
+        if setup.recalibrationBatches > 0 {
+            let items = try FashionItems(split: .train, size: setup.size, seed: setup.renderSeed, directory: setup.directory)
+            let scratch = TransformScratch()
+            try BatchNormRecalibration.recalibrate(backbone, size: setup.size, batch: max(setup.batch, 2), batches: setup.recalibrationBatches,
+                                                   count: min(setup.trainCount, items.count)) { i, p in
+                let input = SquareInput.prepare(render(items, i, setup, scratch), size: setup.size, scratch: scratch)
+                input.data.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
         let extractor = try FeatureExtractor(backbone: backbone, batch: setup.batch, size: setup.size)
         var splits: [(FeatureMatrix, [Int])] = []
         for (split, wanted) in [(FashionMNIST.Split.train, setup.trainCount), (.test, setup.testCount)] {
@@ -43,12 +58,17 @@ public enum FrozenEvaluation {
             let count = min(wanted, items.count)
             let scratch = TransformScratch()
             let matrix = try extractor.features(count: count, fill: { i, p in
-                let input = SquareInput.prepare(items.render(i, scratch: scratch), size: setup.size, scratch: scratch)
+                let input = SquareInput.prepare(render(items, i, setup, scratch), size: setup.size, scratch: scratch)
                 input.data.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: $0.count) }
             }, progress: { progress?(split.rawValue, $0, count) })
             splits.append((matrix, (0..<count).map { items.label(at: $0) }))
         }
         return FrozenFeatures(train: splits[0].0, trainLabels: splits[0].1, test: splits[1].0, testLabels: splits[1].1)
+    }
+
+    static func render(_ items: FashionItems, _ index: Int, _ setup: FrozenEvaluationSetup, _ scratch: TransformScratch) -> Image {
+        let image = items.render(index, scratch: scratch)
+        return setup.grayscale ? image.toGray().toRGB() : image
     }
 
     /// Weighted cosine kNN top-1 (in [0, 1]) of the test features against the train features.

@@ -13,6 +13,9 @@ struct EvalFeatureOptions: ParsableArguments {
     @Option(help: "Images per forward batch.") var batch = 64
     @Option(help: "Seed of the item renderings (tints, backgrounds).") var renderSeed: UInt64 = 0
     @Option(help: "Folder with the Fashion-MNIST IDX files.") var fashionMnist = FashionMNIST.defaultDirectory.path
+    @Option(help: "Re-estimate BN running statistics on this many batches of training items first (0: keep the checkpoint's).")
+    var recalibrateBn = 0
+    @Flag(help: "Render the items in gray (a diagnostic: removes the random tint).") var grayscale = false
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func setup(pretrainingSize: Int?) throws -> FrozenEvaluationSetup {
@@ -25,6 +28,9 @@ struct EvalFeatureOptions: ParsableArguments {
         s.batch = batch
         s.renderSeed = renderSeed
         s.directory = URL(fileURLWithPath: fashionMnist)
+        guard recalibrateBn >= 0 else { throw UsageError("--recalibrate-bn must not be negative") }
+        s.recalibrationBatches = recalibrateBn
+        s.grayscale = grayscale
         return s
     }
 
@@ -51,12 +57,15 @@ struct EvalFeatureOptions: ParsableArguments {
     func commonFields(_ description: String, _ setup: FrozenEvaluationSetup, _ f: FrozenFeatures, checkpoint: String?) -> [String: Any] {
         ["backbone": description, "checkpoint": checkpoint ?? "random-init", "size": setup.size,
          "train_count": f.train.rows, "test_count": f.test.rows, "feature_dim": f.train.columns,
-         "features": "GAP(Res5), eval-mode BN", "dataset": "fashion-mnist items"]
+         "features": "GAP(Res5), eval-mode BN", "dataset": "fashion-mnist items",
+         "bn_recalibration_batches": setup.recalibrationBatches, "grayscale": setup.grayscale]
     }
 
     func commonRows(_ description: String, _ setup: FrozenEvaluationSetup, _ f: FrozenFeatures, seconds: Double) -> [(String, String)] {
         [("backbone", description),
-         ("features", "GAP(Res5) \(f.train.columns)-d at \(setup.size)×\(setup.size), eval-mode BN, " + String(format: "%.1f s", seconds)),
-         ("data", "Fashion-MNIST items: first \(f.train.rows) train (gallery / probe training), first \(f.test.rows) test")]
+         ("features", "GAP(Res5) \(f.train.columns)-d at \(setup.size)×\(setup.size), eval-mode BN"
+            + (setup.recalibrationBatches > 0 ? " (statistics re-estimated on \(setup.recalibrationBatches) batches)" : "")
+            + String(format: ", %.1f s", seconds)),
+         ("data", "Fashion-MNIST items\(setup.grayscale ? " (gray)" : ""): first \(f.train.rows) train (gallery / probe training), first \(f.test.rows) test")]
     }
 }
