@@ -1,14 +1,12 @@
-// `zoo eval`: evaluation tools. Each benchmark is one subcommand; the list below is meant to grow
-// (`eval coco` now; k-NN / linear probes and detector evaluation join it later).
+// `zoo eval`: evaluation tools. Each benchmark is one subcommand in its own file (EvalCocoCommand.swift,
+// EvalKNNCommand.swift, ...); this file only lists them.
 
 import ArgumentParser
 
-/// `zoo eval`: evaluate predictions or models against benchmarks.
+/// `zoo eval`: evaluate predictions and models against benchmarks.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate predictions and models.",
-        subcommands: [
-            EvalCocoCommand.self,
-        ])
+        subcommands: [EvalCocoCommand.self, EvalKNNCommand.self, EvalLinearCommand.self])
 }

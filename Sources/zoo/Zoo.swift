@@ -12,7 +12,8 @@ struct Zoo: ParsableCommand {
         abstract: "Kiln's model zoo: train, inspect, benchmark and evaluate models.",
         version: version,
         subcommands: [TrainCommand.self, GraphCommand.self, BenchCommand.self, ProfileCommand.self, DataCommand.self,
-                      CheckpointCommand.self, EvalCommand.self]
+                      CheckpointCommand.self, ExportCommand.self, AttentionCommand.self, RetrieveCommand.self,
+                      EvalCommand.self]
     )
 }
 
