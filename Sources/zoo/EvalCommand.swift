@@ -1,5 +1,5 @@
 // `zoo eval`: evaluation tools. Each benchmark is one subcommand; the list below is meant to grow
-// (`eval coco` now; k-NN / linear probes and detector evaluation join it later).
+// (`eval coco`, `eval detector`; k-NN / linear probes join it later).
 
 import ArgumentParser
 
@@ -10,5 +10,6 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate predictions and models.",
         subcommands: [
             EvalCocoCommand.self,
+            EvalDetectorCommand.self,
         ])
 }

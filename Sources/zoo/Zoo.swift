@@ -12,7 +12,7 @@ struct Zoo: ParsableCommand {
         abstract: "Kiln's model zoo: train, inspect, benchmark and evaluate models.",
         version: version,
         subcommands: [TrainCommand.self, GraphCommand.self, BenchCommand.self, ProfileCommand.self, DataCommand.self,
-                      CheckpointCommand.self, EvalCommand.self]
+                      CheckpointCommand.self, EvalCommand.self, FinetuneCommand.self, DetectCommand.self]
     )
 }
 
