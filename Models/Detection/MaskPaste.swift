@@ -44,3 +44,15 @@ public enum MaskPaste {
         return mask
     }
 }
+
+extension MaskRCNNFPN: MaskPasting {
+    public func pasteMask(_ probabilities: ArraySlice<Float>, side: Int, box: Box, width: Int, height: Int) -> BinaryMask {
+        MaskPaste.paste(probabilities, side: side, box: box, width: width, height: height)
+    }
+}
+
+extension MaskRCNNC4: MaskPasting {
+    public func pasteMask(_ probabilities: ArraySlice<Float>, side: Int, box: Box, width: Int, height: Int) -> BinaryMask {
+        MaskPaste.paste(probabilities, side: side, box: box, width: width, height: height)
+    }
+}
