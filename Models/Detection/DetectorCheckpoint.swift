@@ -19,7 +19,7 @@ public enum DetectorCheckpoint {
             throw FineTuneError("\(url.path): metadata 'configuration' cannot be read (\(error))")
         }
         let detector = try DetectorFactory.make(configuration)
-        try Checkpoint.apply(tensors, file: url.path, to: detector, strict: true)
+        _ = try Checkpoint.apply(tensors, file: url.path, to: detector, strict: true)
         return (configuration, detector)
     }
 }

@@ -22,7 +22,7 @@ struct FinetuneCommand: ParsableCommand {
             """)
 
     @Argument(help: "Detector: \(DetectorKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
-    @Option(help: "Pre-trained ResNet weights (torchvision names, e.g. from `zoo checkpoint export`).") var backbone: String?
+    @Option(help: "Pre-trained trunk: a torchvision-named ResNet or a `zoo train detco|mocov2` checkpoint (its query encoder).") var backbone: String?
     @Option(help: "COCO folder (annotations.json + images); default: the demo scenes.") var data: String?
     @Option(help: "Fraction of the training images used (1%, 10% … protocols).") var fraction = 1.0
     @Option(help: "Iterations (overrides the schedule's length, milestones scale along).") var iters: Int?
@@ -65,8 +65,13 @@ struct FinetuneCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out ?? "runs/finetune-\(detectorKind.rawValue)", isDirectory: true)
 
         let detector = try DetectorFactory.make(c)
-        let run = try FineTuneRun(c, detector: detector, dataset: training, backbone: backbone.map { URL(fileURLWithPath: $0) },
-                                  out: outURL, resume: resume, dataThreads: dataThreads)
+        if let backbone {
+            // Loaded before the run initialises the rest of the model (initialisation keeps loaded values).
+            let prefix = try BackboneWeights.load(URL(fileURLWithPath: backbone), into: detector.backbone)
+            print("backbone weights from \(backbone)" + (prefix.isEmpty ? "" : " (the '\(prefix)' encoder)"))
+        }
+        let run = try FineTuneRun(c, detector: detector, dataset: training, backbone: nil, out: outURL, resume: resume,
+                                  dataThreads: dataThreads)
         print("\(detectorKind.rawValue) ResNet-\(c.depth), \(run.dataset.images.count) training images "
               + "(\(Int((c.fraction * 100).rounded())) %), batch \(c.batch), canvas \(c.canvas), \(c.iterations) iterations "
               + "(steps at \(c.milestones.map(String.init).joined(separator: ", "))), lr \(c.learningRate), out \(outURL.path)"
