@@ -16,11 +16,15 @@ public struct FineTuneConfiguration: Codable, Equatable, Sendable {
     public var depth = 18
     /// Foreground classes (10 for the fashion scenes).
     public var classes = 10
+    /// Class names in label order (the dataset's categories by ascending id), kept for drawing detections.
+    public var classNames: [String] = []
     /// The square canvas images are resized into and padded to (a multiple of 32).
     public var canvas = 128
     /// Training short sides (one is drawn per image; detectron2's multi-scale training); test uses the last.
     public var shortSides = [112, 128]
     public var maxInstances = 8
+    /// RetinaNet's base anchor size of P3…P7 in canvas pixels (detectron2: 32…512 at 800 px; see RetinaNetSettings).
+    public var retinaNetAnchorSizes = RetinaNetSettings.demoAnchorSizes
     public var batch = 4
     public var iterations = 600
     /// Learning-rate decay points (×0.1 each), as iterations.

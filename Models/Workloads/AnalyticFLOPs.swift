@@ -1,7 +1,8 @@
 // Analytic FLOP counts with the peer benchmarks' convention (shared/bench/common.py): only convolutions and
 // fully connected layers, 2 × multiply-accumulates, taps on zero padding counted, a training step = 3 × forward
 // for the trained side (backward computes input and weight gradients) plus 1 × forward for a momentum encoder.
-// DetCo follows the same rules over its global and local views and multi-level heads.
+// DetCo follows the same rules over its global and local views and multi-level heads; RetinaNet counts trunk, FPN
+// and head convolutions (matching, losses and NMS are not counted).
 
 public enum AnalyticFLOPs {
     /// Multiply-accumulates of one image's ResNet forward pass (no classifier).
@@ -61,6 +62,31 @@ public enum AnalyticFLOPs {
             let heads = channels.reduce(0.0) { acc, c in acc + 2 * b * ((c * c + c * 128) + (9 * c * c + c * 128)) }
             let logits = 3 * 4 * 2 * b * 128 * Double(Workload.benchmarkQueue + 1)   // 3 contrasts × 4 levels
             return 3 * (trunks + heads + logits) + (trunks + heads)
+        case .retinanetTrain:
+            return 3 * 2 * b * retinaNetMACs(depth: 18, size: size, classes: 10)
         }
+    }
+
+    /// Multiply-accumulates of one image's RetinaNet forward pass (detco-spec §3.5 at the demo's defaults: 256
+    /// channels, 4-conv towers, A = 9): trunk, FPN (laterals, outputs, P6 from C5, P7) and the head on P3–P7.
+    /// Anchor matching, losses, decoding and NMS are not convolutions and are not counted.
+    public static func retinaNetMACs(depth: Int, size: Int, classes: Int, channels: Int = 256, anchors: Int = 9,
+                                     towerConvs: Int = 4) -> Double {
+        let trunk = depth >= 50 ? [512.0, 1024, 2048] : [128.0, 256, 512]
+        let f = Double(channels)
+        func down(_ h: Int) -> Int { (h + 2 - 3) / 2 + 1 }   // 3×3, stride 2, padding 1
+        let stem = down(((size + 6 - 7) / 2) + 1)   // 7×7/2 conv, then 3×3/2 max pool: Res2
+        let res3 = down(stem), res4 = down(res3), res5 = down(res4)
+        let sides = [res3, res4, res5]
+        var macs = resnetMACs(depth: depth, size: size)
+        for (c, h) in zip(trunk, sides) {
+            let area = Double(h * h)
+            macs += area * c * f + area * 9 * f * f   // lateral 1×1 and output 3×3
+        }
+        let p6 = down(sides[2]), p7 = down(p6)
+        macs += Double(p6 * p6) * 9 * trunk[2] * f + Double(p7 * p7) * 9 * f * f
+        let perPosition = 9 * f * (2 * Double(towerConvs) * f + Double(anchors * classes) + Double(anchors * 4))
+        for h in sides + [p6, p7] { macs += Double(h * h) * perPosition }
+        return macs
     }
 }

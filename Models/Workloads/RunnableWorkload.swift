@@ -1,6 +1,7 @@
 // A workload compiled and initialised so it can run step after step on generated inputs (`zoo profile`,
 // `zoo bench`): images come from SyntheticImages (any other f32 input gets deterministic noise), labels are
-// in 0..<10, and MoCo/DetCo steps get a fresh shuffle permutation each step.
+// in 0..<10, MoCo/DetCo steps get a fresh shuffle permutation each step, and detection steps get fixed random
+// ground truth (SyntheticDetections: boxes, labels, counts, masks).
 
 import Foundation
 import Kiln
@@ -41,10 +42,14 @@ public final class RunnableWorkload {
         try fillStaticInputs()
     }
 
-    /// Inputs that do not change between steps: every f32 input other than `images` gets fixed noise once.
+    /// Inputs that do not change between steps: detection ground truth, and fixed noise for every other f32 input
+    /// than `images`.
     private func fillStaticInputs() throws {
+        let detection = SyntheticDetections.fill(executable, classes: 10, seed: 17)
+        let groundTruth: Set<String> = detection ? [FineTuneRun.boxesInput, FineTuneRun.masksInput] : []
         var rng = RandomStream(seed: 17)
-        for name in executable.inputNames where name != ResNetTraining.imagesInput && name != TrainStep.learningRateInput {
+        for name in executable.inputNames where name != ResNetTraining.imagesInput && name != TrainStep.learningRateInput
+            && !groundTruth.contains(name) {
             guard let t = executable.inputType(name), t.dtype == .f32, let p = executable.inputBuffer(name) else { continue }
             let q = p.assumingMemoryBound(to: Float.self)
             for i in 0..<t.count { q[i] = Float(rng.normal()) }
@@ -54,7 +59,9 @@ public final class RunnableWorkload {
     /// Writes the next batch of generated images (and labels, shuffles) and runs one step.
     public func run() throws {
         if let images = executable.inputBuffer(ResNetTraining.imagesInput)?.assumingMemoryBound(to: Float.self) {
-            let labels = executable.inputBuffer(ResNetTraining.labelsInput)?.assumingMemoryBound(to: Int32.self)
+            // Classification labels (N,); detection labels (N, G) are static ground truth.
+            let perImage = executable.inputType(ResNetTraining.labelsInput)?.rank == 1
+            let labels = perImage ? executable.inputBuffer(ResNetTraining.labelsInput)?.assumingMemoryBound(to: Int32.self) : nil
             for i in 0..<batch {
                 data.write(stepIndex * batch + i, to: images + i * size * size * 3)
                 labels?[i] = data.label(stepIndex * batch + i)

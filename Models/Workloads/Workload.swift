@@ -13,12 +13,14 @@ public enum Workload: String, CaseIterable, Sendable {
     case resnet50Infer = "resnet50-infer"
     case mocov2Train = "mocov2-train"
     case detcoTrain = "detco-train"
+    case retinanetTrain = "retinanet-train"
 
     public var defaultBatch: Int {
         switch self {
         case .resnet18, .resnet50: 1
         case .resnet50Infer: 8
         case .resnet18Train, .mocov2Train, .detcoTrain: 32
+        case .retinanetTrain: 4
         }
     }
 
@@ -26,11 +28,12 @@ public enum Workload: String, CaseIterable, Sendable {
         switch self {
         case .resnet18, .resnet50, .resnet50Infer: 224
         case .resnet18Train, .mocov2Train, .detcoTrain: 64
+        case .retinanetTrain: 128
         }
     }
 
     /// Whether a step includes backward and update.
-    public var isTraining: Bool { [.resnet18Train, .mocov2Train, .detcoTrain].contains(self) }
+    public var isTraining: Bool { [.resnet18Train, .mocov2Train, .detcoTrain, .retinanetTrain].contains(self) }
 
     /// The workload with this command-line name, or an error listing the known names.
     public static func named(_ name: String) throws -> Workload {
@@ -77,7 +80,22 @@ public enum Workload: String, CaseIterable, Sendable {
             let model = DetCo(c)
             let step = try Pretraining.detco(model, batch: batch, size: size, patch: DetCoPatch.size(for: size), optimizer: sgd)
             return Traced(models: [model], graph: step.graph, step: step) { try model.initialize(seed: $0) }
+        case .retinanetTrain:
+            let c = Workload.detectionConfiguration(.retinanet, batch: batch, size: size)
+            let detector = try DetectorFactory.make(c)
+            let step = try FineTuneRun.trace(detector, c)
+            return Traced(models: [detector], graph: step.graph, step: step) { try detector.initialize(seed: $0) }
         }
+    }
+
+    /// The fine-tuning configuration of a detection workload: the demo defaults on a `size` canvas, 10 classes,
+    /// `batch` images of up to 8 instances.
+    public static func detectionConfiguration(_ kind: DetectorKind, batch: Int, size: Int) -> FineTuneConfiguration {
+        var c = FineTuneConfiguration(kind: kind)
+        c.batch = batch
+        c.canvas = size
+        c.shortSides = [size]
+        return c
     }
 
     /// The traced graph (before passes).

@@ -1,5 +1,5 @@
 // `zoo eval`: evaluation tools. Each benchmark is one subcommand in its own file (EvalCocoCommand.swift,
-// EvalKNNCommand.swift, ...); this file only lists them.
+// EvalDetectorCommand.swift, EvalKNNCommand.swift, ...); this file only lists them.
 
 import ArgumentParser
 
@@ -8,5 +8,5 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate predictions and models.",
-        subcommands: [EvalCocoCommand.self, EvalKNNCommand.self, EvalLinearCommand.self])
+        subcommands: [EvalCocoCommand.self, EvalDetectorCommand.self, EvalKNNCommand.self, EvalLinearCommand.self])
 }

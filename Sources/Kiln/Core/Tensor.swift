@@ -16,7 +16,7 @@ public struct Tensor {
 
     /// Records `op` with this tensor's tracer; `fallback` types the placeholder returned after an error.
     @inline(__always)
-    func record(_ fallback: TensorType? = nil, _ file: String, _ line: Int,
+    public func record(_ fallback: TensorType? = nil, _ file: String, _ line: Int,
                 _ op: (inout GraphBuilder) throws -> ValueID) -> Tensor {
         let user = !file.isEmpty && !file.hasPrefix("Kiln/")
         return tracer.record(fallback ?? type, file: user ? file : nil, line: user ? line : nil, op)

@@ -1,0 +1,156 @@
+// RetinaNet: parameter names and initialisation; the compiled train step and inference have no reference
+// fallbacks; with the head's last convolutions set to constants, the losses, the positive count and the EMA
+// normaliser equal detectron2's computed on the host (anchors, matching, focal and L1 sums), and detection decodes
+// candidates to the right anchors and classes, applies class-wise NMS, clips and pads.
+
+import Foundation
+import Kiln
+import KilnZoo
+import Testing
+
+@Suite("RetinaNet")
+struct RetinaNetTests {
+    static let classes = 3, canvas = 64, batch = 2, capacity = 3
+
+    /// A small RetinaNet (32 channels, one conv per tower) whose classifier and box convolutions output constants:
+    /// zero weights, box bias 0, classifier bias −log(99) except `boosted` channels.
+    static func network(boosted: [Int: Float] = [:]) throws -> RetinaNet {
+        var s = RetinaNetSettings(classes: classes, depth: .resnet18)
+        s.channels = 32
+        s.towerConvs = 1
+        let net = try RetinaNet(s)
+        try net.initialize(seed: 3)
+        net.head.clsScore.weight.values = [Float](repeating: 0, count: net.head.clsScore.weight.count)
+        var bias = [Float](repeating: Float(-Foundation.log(99.0)), count: 9 * classes)
+        for (channel, value) in boosted { bias[channel] = value }
+        net.head.clsScore.bias?.values = bias
+        net.head.bboxPred.weight.values = [Float](repeating: 0, count: net.head.bboxPred.weight.count)
+        net.head.bboxPred.bias?.values = [Float](repeating: 0, count: 9 * 4)
+        return net
+    }
+
+    static var configuration: FineTuneConfiguration {
+        var c = FineTuneConfiguration(kind: .retinanet)
+        c.classes = classes
+        c.canvas = canvas
+        c.shortSides = [canvas]
+        c.batch = batch
+        c.maxInstances = capacity
+        return c
+    }
+
+    /// Host anchors of a 64-pixel canvas: P3…P7 are 8, 4, 2, 1, 1 positions wide.
+    static var hostAnchors: [HostDetection.Box] {
+        zip([8, 4, 2, 1, 1], RetinaNetSettings.demoAnchorSizes).enumerated().flatMap { i, level in
+            HostDetection.anchors(featureSize: level.0, stride: Double(1 << (3 + i)),
+                                  sizes: [1, Foundation.pow(2, 1.0 / 3), Foundation.pow(2, 2.0 / 3)].map { $0 * level.1 },
+                                  ratios: [0.5, 1, 2])
+        }
+    }
+
+    @Test("parameters carry torchvision / detectron2 names and detectron2's initialisation")
+    func namesAndInitialisation() throws {
+        let net = try RetinaNet(RetinaNetSettings(classes: 10, depth: .resnet18))
+        try net.initialize(seed: 0)
+        let names = Dictionary(try net.namedParameters().map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        for name in ["backbone.conv1.weight", "backbone.layer4.1.bn2.running_var", "fpn.fpn_lateral3.weight",
+                     "fpn.fpn_lateral3.norm.weight", "fpn.fpn_output5.norm.running_mean", "fpn.top_block.p6.weight",
+                     "fpn.top_block.p7.bias", "head.cls_subnet.0.weight", "head.cls_subnet.6.bias", "head.bbox_subnet.6.weight",
+                     "head.cls_score.weight", "head.bbox_pred.bias", "loss_normalizer"] {
+            #expect(names[name] != nil, "missing \(name)")
+        }
+        #expect(names["backbone.fc.weight"] == nil && names["head.cls_subnet.8.weight"] == nil)
+        #expect(names["head.cls_score.weight"]?.shape == [90, 3, 3, 256])
+        #expect(names["head.bbox_pred.weight"]?.shape == [36, 3, 3, 256])
+        let bias = try #require(names["head.cls_score.bias"]?.values)
+        #expect(bias.allSatisfy { Swift.abs(Double($0) + Foundation.log(99.0)) < 1e-6 })
+        let tower = try #require(names["head.cls_subnet.2.weight"]?.values)
+        let std = (tower.reduce(0) { $0 + Double($1 * $1) } / Double(tower.count)).squareRoot()
+        #expect(Swift.abs(std - 0.01) < 0.0005, "tower weights should be N(0, 0.01), std \(std)")
+        #expect(names["loss_normalizer"]?.values == [100])
+    }
+
+    @Test("losses, positive count and normaliser equal detectron2's on the host; no reference fallbacks")
+    func lossesMatchHost() throws {
+        let net = try Self.network()
+        let step = try TrainStep(try FineTuneRun.trace(net, Self.configuration))
+        #expect(step.executable.referenceFallbacks.isEmpty, "\(step.executable.referenceFallbacks)")
+        // Image 0: two objects; image 1: one object and a padding row that would match well if it were read.
+        let gt: [[HostDetection.Box]] = [[[4, 6, 30, 40], [20, 10, 61, 50]], [[8, 30, 40, 62]]]
+        let padding: HostDetection.Box = [10, 10, 30, 30]
+        let classes = [[1, 2], [0]]
+        var boxes: [Double] = [], labels: [Double] = []
+        for image in 0..<Self.batch {
+            for k in 0..<Self.capacity {
+                boxes += k < gt[image].count ? gt[image][k] : padding
+                labels.append(k < gt[image].count ? Double(classes[image][k]) : -1)
+            }
+        }
+        var rng = RandomStream(seed: 5)
+        let images = (0..<(Self.batch * Self.canvas * Self.canvas * 3)).map { _ in rng.normal() }
+        let out = try step.run([
+            FineTuneRun.imagesInput: HostTensor(TensorType(.f32, [Self.batch, Self.canvas, Self.canvas, 3]), images),
+            FineTuneRun.boxesInput: HostTensor(TensorType(.f32, [Self.batch, Self.capacity, 4]), boxes),
+            FineTuneRun.labelsInput: HostTensor(TensorType(.i32, [Self.batch, Self.capacity]), labels),
+            FineTuneRun.countsInput: HostTensor(TensorType(.i32, [Self.batch]), [2, 1]),
+        ], learningRate: 0)
+
+        let anchors = Self.hostAnchors
+        let bias = Double(Float(-Foundation.log(99.0)))
+        var positives = 0, valid = 0, l1 = 0.0
+        for image in 0..<Self.batch {
+            for (a, m) in zip(anchors, HostDetection.match(anchors: anchors, gt: gt[image], low: 0.4, high: 0.5)) {
+                if m.label >= 0 { valid += 1 }
+                guard m.label == 1 else { continue }
+                positives += 1
+                l1 += HostDetection.deltas(from: a, to: gt[image][m.index]).reduce(0) { $0 + Swift.abs($1) }
+            }
+        }
+        let negative = HostDetection.focal(logit: bias, target: 0), positive = HostDetection.focal(logit: bias, target: 1)
+        let classification = Double(valid * Self.classes - positives) * negative + Double(positives) * positive
+        let normalizer = 0.9 * 100 + 0.1 * Double(max(positives, 1))
+        func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-4) -> Bool {
+            guard let a else { return false }
+            return Swift.abs(a - b) <= tolerance * Swift.max(1, Swift.abs(b))
+        }
+        #expect(positives > 3 && valid > positives)
+        #expect(close(out["num_pos_anchors"], Double(positives) / 2), "\(out) vs \(positives) positives")
+        #expect(close(out["loss_cls"], classification / normalizer), "\(out) vs \(classification / normalizer)")
+        #expect(close(out["loss_box_reg"], l1 / normalizer), "\(out) vs \(l1 / normalizer)")
+        #expect(close(out["loss"], (classification + l1) / normalizer))
+        let state = try #require(step.executable.state("loss_normalizer"))
+        #expect(close(state.data.first, normalizer, 1e-6), "normaliser \(state.data) vs \(normalizer)")
+    }
+
+    @Test("detection decodes anchors and classes, suppresses per class, clips and pads; no reference fallbacks")
+    func detectionMatchesHost() throws {
+        // Anchor 4 of every position (size × 2^(1/3), ratio 1) scores σ(5) for class 2; everything else 0.01.
+        let boostedAnchor = 4, boostedClass = 2
+        let net = try Self.network(boosted: [boostedAnchor * Self.classes + boostedClass: 5])
+        let inference = try DetectorInference(net, configuration: Self.configuration, batch: Self.batch)
+        let exe = inference.function.executable
+        #expect(exe.referenceFallbacks.isEmpty, "\(exe.referenceFallbacks)")
+        var rng = RandomStream(seed: 9)
+        let images = (0..<(Self.batch * Self.canvas * Self.canvas * 3)).map { _ in rng.normal() }
+        let out = try exe.run([DetectorInference.imagesInput: HostTensor(TensorType(.f32, [Self.batch, Self.canvas, Self.canvas, 3]), images)])
+        let boxes = try #require(out["boxes"]), scores = try #require(out["scores"]), classes = try #require(out["classes"])
+        let d = 100
+        #expect(boxes.shape == [Self.batch, d, 4] && scores.shape == [Self.batch, d] && classes.shape == [Self.batch, d])
+
+        let candidates = Self.hostAnchors.enumerated().filter { $0.offset % 9 == boostedAnchor }.map(\.element)
+        let kept = HostDetection.nms(candidates, threshold: 0.5).map { candidates[$0].map { min(max($0, 0), Double(Self.canvas)) } }
+        let score = 1 / (1 + Foundation.exp(-5.0))
+        for image in 0..<Self.batch {
+            for j in 0..<d {
+                let row = image * d + j
+                if j < kept.count {
+                    #expect(classes.data[row] == Double(boostedClass) && Swift.abs(scores.data[row] - score) < 1e-5)
+                    let box = Array(boxes.data[(4 * row)..<(4 * row + 4)])
+                    #expect(zip(box, kept[j]).allSatisfy { Swift.abs($0 - $1) < 1e-3 }, "detection \(j): \(box) vs \(kept[j])")
+                } else {
+                    #expect(classes.data[row] == -1 && scores.data[row] == 0, "row \(j) should be padding")
+                }
+            }
+        }
+    }
+}
