@@ -14,12 +14,12 @@ public final class MoCoBatch: @unchecked Sendable {
 }
 
 extension DataLoader where Batch == MoCoBatch {
-    /// A loader of MoCo v2 batches over `source`.
-    public static func moco(source: any ImageSource, size: Int, configuration: DataLoaderConfiguration) throws -> DataLoader<MoCoBatch> {
+    /// A loader of MoCo v2 batches over `source`, each view drawn by `augment`.
+    public static func moco(source: any ImageSource, augment: MoCoAugment, configuration: DataLoaderConfiguration) throws -> DataLoader<MoCoBatch> {
         var configuration = configuration
         configuration.sampleCount = source.count
         let batchSize = configuration.batchSize
-        let augment = MoCoAugment(size: size)
+        let size = augment.size
         return try DataLoader(configuration, makeBatch: { MoCoBatch(batchSize: batchSize, size: size) }) { batch, slot, index, rng, scratch in
             let image = try source.loadImage(at: index)
             augment.apply(image, into: batch.x1.entry(slot), rng: &rng, scratch: scratch)

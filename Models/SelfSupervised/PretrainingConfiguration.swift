@@ -2,6 +2,7 @@
 
 import Foundation
 import Kiln
+import KilnData
 
 public enum PretrainingMethod: String, Codable, Sendable, CaseIterable {
     case detco, mocov2
@@ -27,6 +28,10 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
     public var sharedGlobalQueue = false
     public var shareQueuesAcrossLevels = false
     public var batchNormSplits = 2
+    /// ColorJitter hue strength of every view (MoCo v2: 0.1). The demo scenes tint each item with a uniformly
+    /// random saturated hue, so at 0.1 an item's colour identifies its scene and pre-training learns colour
+    /// (docs/zoo.md, "Choices"); 0.5 rotates hue uniformly and leaves shape as the cue.
+    public var hueJitter = 0.5
     public var seed: UInt64 = 0
     public var checkpointEvery = 100
 
@@ -47,9 +52,17 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
         if size < 32 { out.append("--size must be at least 32") }
         if steps < 1 { out.append("--steps must be positive") }
         if queueSize % batch != 0 { out.append("the queue size \(queueSize) must be a multiple of the batch \(batch)") }
+        if !(0...0.5).contains(hueJitter) { out.append("--hue-jitter must be in 0...0.5") }
         if levelWeights.count != 4 { out.append("level weights need 4 values (Res2..Res5)") }
         if contrasts.contains(where: { DetCoContrast(rawValue: $0) == nil }) { out.append("contrasts are g2g, l2g, l2l") }
         return out
+    }
+
+    /// The photometric augmentation of every view: MoCo v2's with this configuration's hue strength.
+    public func photometric(_ base: PhotometricAugment) -> PhotometricAugment {
+        var p = base
+        p.jitter.hue = Float(hueJitter)
+        return p
     }
 
     public var moco: MoCoConfiguration {

@@ -43,7 +43,9 @@ public final class PretrainingRun {
         var loaderConfiguration = DataLoaderConfiguration(sampleCount: source.count, batchSize: configuration.batch,
                                                           seed: configuration.seed)
         loaderConfiguration.threads = dataThreads
-        let views = DetCoViews(size: configuration.size)
+        var views = DetCoViews(size: configuration.size)
+        views.global.photometric = configuration.photometric(views.global.photometric)
+        views.local.photometric = configuration.photometric(views.local.photometric)
         patchSize = views.local.patchSize
         switch configuration.method {
         case .mocov2:
@@ -51,7 +53,7 @@ public final class PretrainingRun {
             try m.initialize(seed: configuration.seed)
             model = m
             step = try TrainStep(try Pretraining.moco(m, batch: configuration.batch, size: configuration.size, optimizer: optimizer))
-            loader = .moco(try DataLoader.moco(source: source, size: configuration.size, configuration: loaderConfiguration))
+            loader = .moco(try DataLoader.moco(source: source, augment: views.global, configuration: loaderConfiguration))
         case .detco:
             let d = DetCo(configuration.detco)
             try d.initialize(seed: configuration.seed)

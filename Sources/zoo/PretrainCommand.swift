@@ -17,6 +17,7 @@ struct PretrainOptions: ParsableArguments {
     @Option(help: "Key-encoder momentum m.") var momentum: Double?
     @Option(help: "Keys in each queue (a multiple of --batch).") var queueSize: Int?
     @Option(help: "BN sub-batches (shuffle-BN emulation).") var bnSplits = 2
+    @Option(help: "ColorJitter hue strength of the views, 0...0.5 (MoCo v2 uses 0.1; the demo 0.5, see docs/zoo.md).") var hueJitter: Double?
     @Option(help: "A folder of JPEG/PNG images (default: the built-in fashion scenes).") var data: String?
     @Option(help: "Output folder for metrics.jsonl, loss.png and checkpoint.safetensors.") var out: String?
     @Option(help: "Write a checkpoint every N steps (and at the end).") var checkpointEvery = 100
@@ -34,6 +35,7 @@ struct PretrainOptions: ParsableArguments {
         if let momentum { c.keyMomentum = momentum }
         if let queueSize { c.queueSize = queueSize }
         c.batchNormSplits = bnSplits
+        if let hueJitter { c.hueJitter = hueJitter }
         c.seed = seed
         c.checkpointEvery = max(checkpointEvery, 1)
         return c
