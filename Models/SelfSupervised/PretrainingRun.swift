@@ -121,7 +121,7 @@ public final class PretrainingRun {
                                          learningRate: lr, imagesPerSecond: rate))
             if nextStep % c.checkpointEvery == 0 || nextStep == c.steps { try saveCheckpoint() }
         }
-        try metrics?.plot(title: "\(c.method.rawValue) ResNet-\(c.depth), batch \(c.batch), \(c.size)×\(c.size)")
+        try metrics?.plot(title: "\(c.method.rawValue) ResNet-\(c.depth), batch \(c.batch), \(c.size)x\(c.size)")
     }
 
     /// Writes out/checkpoint.safetensors (atomically): every state plus the configuration and step.
