@@ -20,9 +20,7 @@ public final class MaskRCNNC4: Detector, ChildNaming {
     public var predictsMasks: Bool { true }
 
     public init(_ settings: MaskRCNNSettings) throws {
-        let problems = settings.problems()
-        guard problems.isEmpty else { throw FineTuneError("Mask R-CNN settings: " + problems.joined(separator: "; ")) }
-        guard let depth = ResNet.Depth(rawValue: settings.depth) else { throw FineTuneError("--depth must be 18, 34, 50 or 101") }
+        let depth = try settings.validatedDepth()
         self.settings = settings
         backbone = ResNet(depth, classes: nil)
         let res4 = depth.channels[2], res5 = depth.channels[3]

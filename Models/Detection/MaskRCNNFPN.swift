@@ -39,9 +39,7 @@ public final class MaskRCNNFPN: Detector, ChildNaming {
     public var predictsMasks: Bool { true }
 
     public init(_ settings: MaskRCNNSettings) throws {
-        let problems = settings.problems()
-        guard problems.isEmpty else { throw FineTuneError("Mask R-CNN settings: " + problems.joined(separator: "; ")) }
-        guard let depth = ResNet.Depth(rawValue: settings.depth) else { throw FineTuneError("--depth must be 18, 34, 50 or 101") }
+        let depth = try settings.validatedDepth()
         guard settings.anchorSizes.count == 5 else {
             throw FineTuneError("Mask R-CNN FPN needs one anchor size per level P2…P6 (5), got \(settings.anchorSizes.count)")
         }

@@ -102,4 +102,12 @@ public struct MaskRCNNSettings: Codable, Equatable, Sendable {
 
     /// Foreground RoI slots per image: detectron2's sampler never takes more positives than this.
     public var foregroundPerImage: Int { Int(Double(roisPerImage) * roiPositiveFraction) }
+
+    /// The trunk depth, once every setting has been checked (both Mask R-CNN variants start from this).
+    func validatedDepth() throws -> ResNet.Depth {
+        let found = problems()
+        guard found.isEmpty else { throw FineTuneError("Mask R-CNN settings: " + found.joined(separator: "; ")) }
+        guard let depth = ResNet.Depth(rawValue: depth) else { throw FineTuneError("--depth must be 18, 34, 50 or 101") }
+        return depth
+    }
 }
