@@ -2,7 +2,9 @@
 // fully connected layers, 2 × multiply-accumulates, taps on zero padding counted, a training step = 3 × forward
 // for the trained side (backward computes input and weight gradients) plus 1 × forward for a momentum encoder.
 // DetCo follows the same rules over its global and local views and multi-level heads; RetinaNet counts trunk, FPN
-// and head convolutions (matching, losses and NMS are not counted).
+// and head convolutions (matching, losses and NMS are not counted); Mask R-CNN FPN counts trunk, FPN, RPN head, the
+// box head's fully connected layers on the sampled RoIs and the mask head on the foreground slots (RoIAlign,
+// sampling, losses and NMS are not counted).
 
 public enum AnalyticFLOPs {
     /// Multiply-accumulates of one image's ResNet forward pass (no classifier).
@@ -64,6 +66,9 @@ public enum AnalyticFLOPs {
             return 3 * (trunks + heads + logits) + (trunks + heads)
         case .retinanetTrain:
             return 3 * 2 * b * retinaNetMACs(depth: 18, size: size, classes: 10)
+        case .maskrcnnFPNTrain:
+            let c = Workload.detectionConfiguration(.maskrcnnFPN, batch: batch, size: size)
+            return 3 * 2 * b * maskRCNNFPNTrainingMACs(MaskRCNNSettings(c), size: size)
         }
     }
 
@@ -87,6 +92,33 @@ public enum AnalyticFLOPs {
         macs += Double(p6 * p6) * 9 * trunk[2] * f + Double(p7 * p7) * 9 * f * f
         let perPosition = 9 * f * (2 * Double(towerConvs) * f + Double(anchors * classes) + Double(anchors * 4))
         for h in sides + [p6, p7] { macs += Double(h * h) * perPosition }
+        return macs
+    }
+
+    /// Multiply-accumulates of one image's Mask R-CNN FPN forward pass in a training step (detco-spec §3.4 at the
+    /// widths of `s`): trunk; FPN laterals and 3×3 outputs on Res2–Res5 (P6 is a max pool); the RPN head (3×3 conv,
+    /// 1×1 objectness and deltas) on P2–P6; the box head (two fully connected layers) and predictor on the
+    /// `roisPerImage` sampled RoIs; the mask head (four 3×3 convs on 14×14, the 2×2 deconvolution, the 1×1
+    /// predictor) on the `foregroundPerImage` foreground slots.
+    public static func maskRCNNFPNTrainingMACs(_ s: MaskRCNNSettings, size: Int) -> Double {
+        let depth = s.depth
+        let trunk = depth >= 50 ? [256.0, 512, 1024, 2048] : [64.0, 128, 256, 512]
+        let f = Double(s.fpnChannels), classes = Double(s.classes), anchors = Double(s.aspectRatios.count)
+        func down(_ h: Int) -> Int { (h + 2 - 3) / 2 + 1 }   // 3×3, stride 2, padding 1
+        let res2 = down(((size + 6 - 7) / 2) + 1)   // 7×7/2 conv, then 3×3/2 max pool
+        let res3 = down(res2), res4 = down(res3), res5 = down(res4)
+        let p6 = (res5 - 1) / 2 + 1   // max pool, kernel 1, stride 2
+        var macs = resnetMACs(depth: depth, size: size)
+        for (c, h) in zip(trunk, [res2, res3, res4, res5]) {
+            macs += Double(h * h) * (c * f + 9 * f * f)
+        }
+        let rpnPerPosition = 9 * f * f + f * anchors + f * 4 * anchors
+        for h in [res2, res3, res4, res5, p6] { macs += Double(h * h) * rpnPerPosition }
+        let r = Double(s.boxPoolerResolution), d = Double(s.boxHeadDimension)
+        macs += Double(s.roisPerImage) * (r * r * f * d + d * d + d * (classes + 1) + d * 4 * classes)
+        let m = Double(s.maskPoolerResolution), mc = Double(s.maskHeadChannels)
+        let maskHead = m * m * 9 * (f * mc + 3 * mc * mc) + m * m * mc * 4 * mc + 4 * m * m * mc * classes
+        macs += Double(s.foregroundPerImage) * maskHead
         return macs
     }
 }

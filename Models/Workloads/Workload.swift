@@ -14,13 +14,14 @@ public enum Workload: String, CaseIterable, Sendable {
     case mocov2Train = "mocov2-train"
     case detcoTrain = "detco-train"
     case retinanetTrain = "retinanet-train"
+    case maskrcnnFPNTrain = "maskrcnn-fpn-train"
 
     public var defaultBatch: Int {
         switch self {
         case .resnet18, .resnet50: 1
         case .resnet50Infer: 8
         case .resnet18Train, .mocov2Train, .detcoTrain: 32
-        case .retinanetTrain: 4
+        case .retinanetTrain, .maskrcnnFPNTrain: 4
         }
     }
 
@@ -28,12 +29,14 @@ public enum Workload: String, CaseIterable, Sendable {
         switch self {
         case .resnet18, .resnet50, .resnet50Infer: 224
         case .resnet18Train, .mocov2Train, .detcoTrain: 64
-        case .retinanetTrain: 128
+        case .retinanetTrain, .maskrcnnFPNTrain: 128
         }
     }
 
     /// Whether a step includes backward and update.
-    public var isTraining: Bool { [.resnet18Train, .mocov2Train, .detcoTrain, .retinanetTrain].contains(self) }
+    public var isTraining: Bool {
+        [.resnet18Train, .mocov2Train, .detcoTrain, .retinanetTrain, .maskrcnnFPNTrain].contains(self)
+    }
 
     /// The workload with this command-line name, or an error listing the known names.
     public static func named(_ name: String) throws -> Workload {
@@ -80,8 +83,9 @@ public enum Workload: String, CaseIterable, Sendable {
             let model = DetCo(c)
             let step = try Pretraining.detco(model, batch: batch, size: size, patch: DetCoPatch.size(for: size), optimizer: sgd)
             return Traced(models: [model], graph: step.graph, step: step) { try model.initialize(seed: $0) }
-        case .retinanetTrain:
-            let c = Workload.detectionConfiguration(.retinanet, batch: batch, size: size)
+        case .retinanetTrain, .maskrcnnFPNTrain:
+            let kind: DetectorKind = self == .retinanetTrain ? .retinanet : .maskrcnnFPN
+            let c = Workload.detectionConfiguration(kind, batch: batch, size: size)
             let detector = try DetectorFactory.make(c)
             let step = try FineTuneRun.trace(detector, c)
             return Traced(models: [detector], graph: step.graph, step: step) { try detector.initialize(seed: $0) }

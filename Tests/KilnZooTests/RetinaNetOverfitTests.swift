@@ -24,9 +24,12 @@ struct RetinaNetOverfitTests {
         c.classes = training.categories.count
         c.batch = 4
         let environment = ProcessInfo.processInfo.environment
-        // Per 16 images; at batch 4 the rate is a quarter of it.
-        c.baseLearningRate = Double(environment["KILN_OVERFIT_LR"] ?? "") ?? 0.08
-        c.set(iterations: Int(environment["KILN_OVERFIT_ITERS"] ?? "") ?? 600)
+        // Per 16 images; at batch 4 the rate is a quarter of it. From scratch, 0.08 is unstable (loss 1.09 after 300
+        // iterations against 0.40 at 0.04). Boxes localise early (IoU ≈ 0.9 by iteration 300) but the class scores
+        // stay near the class frequencies until loss_cls falls below ≈ 0.15, so AP50 lags the loss: with 600
+        // iterations at 0.04 it was 0.11 at iteration 200 (loss 0.58), 0.58 at 300, 0.88 at 400 and 1.0 at 500.
+        c.baseLearningRate = Double(environment["KILN_OVERFIT_LR"] ?? "") ?? 0.04
+        c.set(iterations: Int(environment["KILN_OVERFIT_ITERS"] ?? "") ?? 500)
         c.warmupIterations = 50
         let detector = try DetectorFactory.make(c)
         let run = try FineTuneRun(c, detector: detector, dataset: training, backbone: nil, out: nil, resume: false)

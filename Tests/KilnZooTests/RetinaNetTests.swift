@@ -1,7 +1,9 @@
 // RetinaNet: parameter names and initialisation; the compiled train step and inference have no reference
 // fallbacks; with the head's last convolutions set to constants, the losses, the positive count and the EMA
-// normaliser equal detectron2's computed on the host (anchors, matching, focal and L1 sums), and detection decodes
-// candidates to the right anchors and classes, applies class-wise NMS, clips and pads.
+// normaliser equal detectron2's computed on the host (anchors, matching, focal and L1 sums), the focal loss with a
+// distinct logit per (anchor shape, class) channel shows every positive anchor trained towards its own ground
+// truth's class, and detection decodes candidates to the right anchors and classes, applies class-wise NMS, clips
+// and pads.
 
 import Foundation
 import Kiln
@@ -120,6 +122,48 @@ struct RetinaNetTests {
         #expect(close(out["loss"], (classification + l1) / normalizer))
         let state = try #require(step.executable.state("loss_normalizer"))
         #expect(close(state.data.first, normalizer, 1e-6), "normaliser \(state.data) vs \(normalizer)")
+    }
+
+    @Test("the focal loss trains each positive anchor towards its own ground truth's class", arguments: [[[1, 2], [0]], [[2, 0], [2]]])
+    func classTargetsMatchHost(labelsPerImage: [[Int]]) throws {
+        // A different constant logit for every (anchor shape a, class c) channel, so that a wrong class target, a
+        // wrong ground-truth row or an (a, c) channel order other than detectron2's a·C + c changes the sum.
+        func logit(_ a: Int, _ c: Int) -> Double { Double(Float(-2 + 0.4 * Double(a) - 2 * Double(c))) }
+        var channels: [Int: Float] = [:]
+        for a in 0..<9 { for c in 0..<Self.classes { channels[a * Self.classes + c] = Float(logit(a, c)) } }
+        let net = try Self.network(boosted: channels)
+        let step = try TrainStep(try FineTuneRun.trace(net, Self.configuration))
+        let gt: [[HostDetection.Box]] = [[[4, 6, 30, 40], [20, 10, 61, 50]], [[8, 30, 40, 62]]]
+        var boxes: [Double] = [], labels: [Double] = []
+        for image in 0..<Self.batch {
+            for k in 0..<Self.capacity {
+                boxes += k < gt[image].count ? gt[image][k] : [10, 10, 30, 30]
+                labels.append(k < gt[image].count ? Double(labelsPerImage[image][k]) : -1)
+            }
+        }
+        var rng = RandomStream(seed: 5)
+        let images = (0..<(Self.batch * Self.canvas * Self.canvas * 3)).map { _ in rng.normal() }
+        let out = try step.run([
+            FineTuneRun.imagesInput: HostTensor(TensorType(.f32, [Self.batch, Self.canvas, Self.canvas, 3]), images),
+            FineTuneRun.boxesInput: HostTensor(TensorType(.f32, [Self.batch, Self.capacity, 4]), boxes),
+            FineTuneRun.labelsInput: HostTensor(TensorType(.i32, [Self.batch, Self.capacity]), labels),
+            FineTuneRun.countsInput: HostTensor(TensorType(.i32, [Self.batch]), [2, 1]),
+        ], learningRate: 0)
+
+        var total = 0.0, positives = 0
+        for image in 0..<Self.batch {
+            let matches = HostDetection.match(anchors: Self.hostAnchors, gt: gt[image], low: 0.4, high: 0.5)
+            for (row, m) in matches.enumerated() where m.label >= 0 {
+                if m.label == 1 { positives += 1 }
+                for c in 0..<Self.classes {
+                    let target = m.label == 1 && labelsPerImage[image][m.index] == c ? 1.0 : 0.0
+                    total += HostDetection.focal(logit: logit(row % 9, c), target: target)
+                }
+            }
+        }
+        let expected = total / (0.9 * 100 + 0.1 * Double(positives))
+        let got = try #require(out["loss_cls"])
+        #expect(Swift.abs(got - expected) <= 1e-4 * expected, "loss_cls \(got) vs detectron2's \(expected) (labels \(labelsPerImage))")
     }
 
     @Test("detection decodes anchors and classes, suppresses per class, clips and pads; no reference fallbacks")
