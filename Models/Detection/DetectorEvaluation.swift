@@ -77,15 +77,18 @@ public enum DetectorEvaluation {
         let inferenceSeconds = Date().timeIntervalSince(started)
         let results = COCOResults(detections: detections)
         if let resultsFile { try results.write(to: resultsFile) }
-        return try evaluate(results, against: dataset, images: total, inferenceSeconds: inferenceSeconds)
+        // A mask detector gets mask AP even when it found nothing (0, like its box AP), not a missing row.
+        return try evaluate(results, against: dataset, images: total, inferenceSeconds: inferenceSeconds,
+                            segm: inference.detector.predictsMasks)
     }
 
-    /// AP of already computed detections (bbox, and segm when any detection has a mask).
+    /// AP of already computed detections: bbox, and segm when `segm` says so (by default: when any detection has
+    /// a mask).
     public static func evaluate(_ results: COCOResults, against dataset: COCODataset, images: Int? = nil,
-                                inferenceSeconds: Double = 0) throws -> DetectorEvaluationResult {
+                                inferenceSeconds: Double = 0, segm evaluateMasks: Bool? = nil) throws -> DetectorEvaluationResult {
         let started = Date()
         let bbox = try COCOEvaluator(iouType: .bbox).evaluate(groundTruth: dataset, results: results)
-        let hasMasks = results.detections.contains { $0.segmentation != nil }
+        let hasMasks = evaluateMasks ?? results.detections.contains { $0.segmentation != nil }
         let segm = hasMasks ? try COCOEvaluator(iouType: .segm).evaluate(groundTruth: dataset, results: results) : nil
         return DetectorEvaluationResult(results: results, bbox: bbox, segm: segm, images: images ?? dataset.images.count,
                                         inferenceSeconds: inferenceSeconds,

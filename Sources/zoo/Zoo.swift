@@ -13,7 +13,7 @@ struct Zoo: ParsableCommand {
         version: version,
         subcommands: [TrainCommand.self, GraphCommand.self, BenchCommand.self, ProfileCommand.self, DataCommand.self,
                       CheckpointCommand.self, ExportCommand.self, AttentionCommand.self, RetrieveCommand.self,
-                      EvalCommand.self, FinetuneCommand.self, DetectCommand.self]
+                      EvalCommand.self, FinetuneCommand.self, DetectCommand.self, ReproduceCommand.self]
     )
 }
 

@@ -1,0 +1,105 @@
+// The document `zoo reproduce table1` writes (docs/results.md by default): the paper-style table, the setup the
+// budget chose, every cell's AP / AP50 / AP75, stage times, the commands and the wall time — everything needed to
+// read the numbers without the run's folder.
+
+import Foundation
+
+public struct Table1Report: Sendable {
+    public var results: Table1Results
+    /// The command line that produced the results.
+    public var command: String
+    /// Wall-clock seconds of the invocation that wrote the report.
+    public var wallSeconds: Double
+    /// Stages reused from earlier invocations.
+    public var reusedStages: Int
+    public var out: URL
+    public var date = Date()
+    /// Cores of the machine (the run time depends on them).
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
+
+    public init(results: Table1Results, command: String, wallSeconds: Double, reusedStages: Int, out: URL) {
+        self.results = results
+        self.command = command
+        self.wallSeconds = wallSeconds
+        self.reusedStages = reusedStages
+        self.out = out
+    }
+
+    public var markdown: String {
+        let plan = results.plan, p = plan.pretraining, f = plan.fineTune
+        let day = ISO8601DateFormatter.string(from: date, timeZone: .current, formatOptions: [.withFullDate])
+        let stageTotal = results.stageSeconds.values.reduce(0, +)
+        let stages = plan.stages.count
+        var lines = [
+            "# Table I (small): detection fine-tuning with few labels on the demo scenes",
+            "",
+            "Written by `\(command)` on \(day) (\(cores) cores). Wall time **\(Self.duration(wallSeconds))**"
+                + (reusedStages > 0 ? " for this invocation, which reused \(reusedStages) of \(stages) stages finished earlier; "
+                   + "the stages took \(Self.duration(stageTotal)) in all." : " (\(stages) stages)."),
+            "",
+            "Mask R-CNN FPN with a ResNet-\(f.depth) trunk, fine-tuned on \(plan.fractions.map { Table1Plan.percent($0) + " %" }.joined(separator: ", ")) "
+                + "of the labelled training scenes from a random, a MoCo v2 and a DetCo trunk, and evaluated on "
+                + "\(results.evaluatedImages) held-out scenes. COCO AP ×100 (pycocotools semantics); "
+                + "AP^bb: boxes, AP^mk: masks.",
+            "",
+            results.table,
+            "",
+        ]
+        if let gain = results.detcoGainAtLargestFraction {
+            let delta = gain.detco - gain.random
+            lines.append("DetCo vs random init at \(Table1Plan.percent(gain.fraction)) % of the labels: AP^bb "
+                         + String(format: "%.1f vs %.1f (%@%.1f)", gain.detco, gain.random, delta >= 0 ? "+" : "−", abs(delta))
+                         + (delta > 0 ? " — DetCo is ahead." : " — DetCo does not beat random init at this budget."))
+            lines.append("")
+        }
+        lines += [
+            "## Setup (budget \(String(format: "%g", plan.budget)))",
+            "",
+            "- Pre-training (MoCo v2 and DetCo alike): ResNet-\(p.depth), \(p.steps) steps of \(p.batch) images at "
+                + "\(p.size)×\(p.size), lr \(p.learningRate) (cosine, \(p.warmupSteps) warm-up steps), queue \(p.queueSize), "
+                + "key momentum \(p.keyMomentum), hue jitter \(p.hueJitter), seed \(p.seed) — the demo preset"
+                + (p.steps == Table1Plan.fullPretrainingSteps ? "" : " with its length scaled by the budget")
+                + ". It sees the training scenes only, without labels.",
+            "- Fine-tuning (every cell alike): \(f.iterations) iterations of \(f.batch) images on a \(f.canvas)² canvas "
+                + "(short sides \(f.shortSides.map(String.init).joined(separator: "/")), flips), lr \(f.learningRate) "
+                + "(×0.1 at \(f.milestones.map(String.init).joined(separator: " and ")), \(f.warmupIterations) warm-up iterations), "
+                + "weight decay \(f.weightDecay), seed \(f.seed). The label fractions are seeded subsets of the training "
+                + "split, nested (the 1 % scenes are among the 2 % ones).",
+            "- Evaluation: the first \(results.evaluatedImages) scenes of the held-out split (the last 10 % in file order, "
+                + "never trained on), test short side \(f.testShortSide), bbox and segm AP.",
+            "",
+            "## Every cell",
+            "",
+            results.detailTable,
+            "",
+            "## Stage times",
+            "",
+            "| stage | time |",
+            "|---|---:|",
+        ]
+        for stage in plan.stages {
+            lines.append("| \(stage.folder) | \(results.stageSeconds[stage.folder].map(Self.duration) ?? "–") |")
+        }
+        lines += ["", "## Commands", "", "```bash", command, "```", "",
+                  "Every stage's files are in `\(out.path)/<stage>/` (checkpoints, metrics.jsonl, loss.png, eval.json, "
+                  + "coco_instances_results.json, stage.json). One cell by hand, with the same configuration:", "",
+                  "```bash"]
+        let fraction = plan.fractions.max() ?? 0.1
+        let cell = out.appendingPathComponent(Table1Stage.fineTune(.detco, fraction).folder).path
+        lines.append("zoo finetune maskrcnn-fpn --backbone \(out.appendingPathComponent(Table1Stage.export(.detco).folder).path)/backbone.safetensors "
+                     + "--fraction \(String(format: "%g", fraction)) --iters \(f.iterations) --seed \(f.seed) --out \(cell) --no-eval")
+        lines.append("zoo eval detector \(cell)/checkpoint.safetensors --images \(results.evaluatedImages)")
+        lines += ["```", "",
+                  "The pre-trainings match `zoo train detco|mocov2 --steps \(p.steps) --seed \(p.seed)` except that they read "
+                  + "only the training split and warm up for \(p.warmupSteps) steps.", ""]
+        return lines.joined(separator: "\n")
+    }
+
+    /// "1 h 05 min", "4 min 10 s", "12 s".
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%d h %02d min", s / 3600, s / 60 % 60) }
+        if s >= 60 { return String(format: "%d min %02d s", s / 60, s % 60) }
+        return "\(s) s"
+    }
+}
