@@ -12,17 +12,31 @@ public struct Table1Report: Sendable {
     public var wallSeconds: Double
     /// Stages reused from earlier invocations.
     public var reusedStages: Int
-    public var out: URL
+    /// The output folder as the user gave it (relative paths stay relative in the document).
+    public var out: String
+    /// CPU seconds (user + system) of the invocation, nil when unknown; with the wall time it shows how much of the
+    /// machine the run had (the development machine is shared).
+    public var cpuSeconds: Double?
     public var date = Date()
     /// Cores of the machine (the run time depends on them).
     public var cores = ProcessInfo.processInfo.activeProcessorCount
 
-    public init(results: Table1Results, command: String, wallSeconds: Double, reusedStages: Int, out: URL) {
+    public init(results: Table1Results, command: String, wallSeconds: Double, reusedStages: Int, out: String,
+                cpuSeconds: Double? = nil) {
         self.results = results
         self.command = command
         self.wallSeconds = wallSeconds
         self.reusedStages = reusedStages
         self.out = out
+        self.cpuSeconds = cpuSeconds
+    }
+
+    /// The CPU time and the cores it amounts to on average, e.g. "CPU time 13 min 27 s, 0.69 of the 2 cores on average".
+    var cpuLine: String? {
+        // An invocation that only reused stages did no work worth describing.
+        guard let cpuSeconds, wallSeconds > 0, reusedStages < results.plan.stages.count else { return nil }
+        return "CPU time \(Self.duration(cpuSeconds)), "
+            + String(format: "%.2f of the %d cores on average", cpuSeconds / wallSeconds, cores)
     }
 
     public var markdown: String {
@@ -35,7 +49,8 @@ public struct Table1Report: Sendable {
             "",
             "Written by `\(command)` on \(day) (\(cores) cores). Wall time **\(Self.duration(wallSeconds))**"
                 + (reusedStages > 0 ? " for this invocation, which reused \(reusedStages) of \(stages) stages finished earlier; "
-                   + "the stages took \(Self.duration(stageTotal)) in all." : " (\(stages) stages)."),
+                   + "the stages took \(Self.duration(stageTotal)) in all." : " (\(stages) stages).")
+                + (cpuLine.map { " \($0)." } ?? ""),
             "",
             "Mask R-CNN FPN with a ResNet-\(f.depth) trunk, fine-tuned on \(plan.fractions.map { Table1Plan.percent($0) + " %" }.joined(separator: ", ")) "
                 + "of the labelled training scenes from a random, a MoCo v2 and a DetCo trunk, and evaluated on "
@@ -46,10 +61,12 @@ public struct Table1Report: Sendable {
             "",
         ]
         if let gain = results.detcoGainAtLargestFraction {
-            let delta = gain.detco - gain.random
+            // Judged on the printed (one-decimal) values, so the verdict never contradicts the table.
+            let detco = (gain.detco * 10).rounded() / 10, random = (gain.random * 10).rounded() / 10
+            let delta = detco - random
             lines.append("DetCo vs random init at \(Table1Plan.percent(gain.fraction)) % of the labels: AP^bb "
-                         + String(format: "%.1f vs %.1f (%@%.1f)", gain.detco, gain.random, delta >= 0 ? "+" : "−", abs(delta))
-                         + (delta > 0 ? " — DetCo is ahead." : " — DetCo does not beat random init at this budget."))
+                         + String(format: "%.1f vs %.1f (%@%.1f)", detco, random, delta >= 0 ? "+" : "−", abs(delta))
+                         + (delta > 0 ? " — DetCo is ahead (one seed)." : " — DetCo does not beat random init here."))
             lines.append("")
         }
         lines += [
@@ -81,12 +98,12 @@ public struct Table1Report: Sendable {
             lines.append("| \(stage.folder) | \(results.stageSeconds[stage.folder].map(Self.duration) ?? "–") |")
         }
         lines += ["", "## Commands", "", "```bash", command, "```", "",
-                  "Every stage's files are in `\(out.path)/<stage>/` (checkpoints, metrics.jsonl, loss.png, eval.json, "
+                  "Every stage's files are in `\(out)/<stage>/` (checkpoints, metrics.jsonl, loss.png, eval.json, "
                   + "coco_instances_results.json, stage.json). One cell by hand, with the same configuration:", "",
                   "```bash"]
         let fraction = plan.fractions.max() ?? 0.1
-        let cell = out.appendingPathComponent(Table1Stage.fineTune(.detco, fraction).folder).path
-        lines.append("zoo finetune maskrcnn-fpn --backbone \(out.appendingPathComponent(Table1Stage.export(.detco).folder).path)/backbone.safetensors "
+        let cell = "\(out)/\(Table1Stage.fineTune(.detco, fraction).folder)"
+        lines.append("zoo finetune maskrcnn-fpn --backbone \(out)/\(Table1Stage.export(.detco).folder)/backbone.safetensors "
                      + "--fraction \(String(format: "%g", fraction)) --iters \(f.iterations) --seed \(f.seed) --out \(cell) --no-eval")
         lines.append("zoo eval detector \(cell)/checkpoint.safetensors --images \(results.evaluatedImages)")
         lines += ["```", "",

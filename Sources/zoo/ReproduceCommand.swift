@@ -18,8 +18,8 @@ struct ReproduceTable1: ParsableCommand {
         abstract: "Table I (small): Mask R-CNN FPN on 1/2/5/10 % of the labels from random, MoCo v2 and DetCo trunks.",
         discussion: """
             --budget 1 (default) pre-trains each method for the demo preset's 300 steps, fine-tunes every cell for \
-            600 iterations and evaluates on all 1,000 held-out scenes (about 1.5–2 h on 2 cores, see docs/zoo.md); \
-            --budget 0.1 scales every length (and the evaluated scenes) by 0.1 for a quick look. Every stage \
+            600 iterations and evaluates it on 500 held-out scenes (about 1.5 h on 2 idle cores, see docs/zoo.md); \
+            --budget 0.1 scales every length (and the evaluated scenes) by 0.1 for a quick look (≈ 10–20 min). Every stage \
             writes to its own folder under --out; a re-run reuses finished stages and continues an interrupted one \
             from its checkpoint, and refuses a folder made with other flags.
             """)
@@ -34,6 +34,7 @@ struct ReproduceTable1: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        setvbuf(stdout, nil, _IOLBF, 0)   // stage lines appear in logs as they happen, between the progress bars
         let plan = try makePlan()
         guard dataThreads > 0 else { throw UsageError("--data-threads must be positive") }
         let directory = try DetectionData.directory(data)
@@ -70,7 +71,7 @@ struct ReproduceTable1: ParsableCommand {
         }
 
         let report = Table1Report(results: table, command: commandLine, wallSeconds: Date().timeIntervalSince(started),
-                                  reusedStages: experiment.reusedStages, out: outURL)
+                                  reusedStages: experiment.reusedStages, out: outURL.relativePath, cpuSeconds: Self.cpuSeconds())
         print("")
         print(table.table)
         print("")
@@ -88,6 +89,14 @@ struct ReproduceTable1: ParsableCommand {
             throw UsageError("--results \(results): cannot write (\(error.localizedDescription)); the report is in \(copy.path)")
         }
         print("wall time \(Table1Report.duration(report.wallSeconds)); wrote \(resultsURL.path) and \(copy.path)")
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double? {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// The plan the flags ask for; one-line errors for values that do not parse or make no sense.

@@ -16,13 +16,13 @@ struct Table1Tests {
         #expect(full.pretraining.steps == 300 && full.pretraining.batch == 32 && full.pretraining.size == 64)
         #expect(full.pretraining.warmupSteps == 20)
         #expect(full.fineTune.iterations == 600 && full.fineTune.milestones == [450, 550] && full.fineTune.kind == .maskrcnnFPN)
-        #expect(full.evaluationImages == nil)
+        #expect(full.evaluationImages == 500)
         #expect(full.fractions == [0.01, 0.02, 0.05, 0.10])
 
         let quick = Table1Plan(budget: 0.1, seed: 7)
         #expect(quick.pretraining.steps == 30 && quick.pretraining.warmupSteps == 3)
         #expect(quick.fineTune.iterations == 60 && quick.fineTune.milestones == [45, 55] && quick.fineTune.warmupIterations == 6)
-        #expect(quick.evaluationImages == 100)
+        #expect(quick.evaluationImages == 50)
         #expect(quick.pretraining(.mocov2).seed == 7 && quick.pretraining(.detco).seed == 7 && quick.fineTune.seed == 7)
         #expect(Table1Plan(budget: 0.001).pretraining.steps == 1, "lengths never reach 0")
     }
@@ -101,7 +101,7 @@ struct Table1Tests {
         results.evaluatedImages = 100
         results.stageSeconds = ["pretrain-detco": 61, "finetune-detco-10pct": 3725]
         let report = Table1Report(results: results, command: "zoo reproduce table1 --budget 0.1", wallSeconds: 754,
-                                  reusedStages: 2, out: URL(fileURLWithPath: "/tmp/t1"))
+                                  reusedStages: 2, out: "runs/t1", cpuSeconds: 754)
         let text = report.markdown
         #expect(text.contains(results.table))
         #expect(text.contains("## Setup (budget 0.1)"))
@@ -110,9 +110,10 @@ struct Table1Tests {
         #expect(text.contains("Wall time **12 min 34 s**"))
         #expect(text.contains("reused 2 of 10 stages"))
         #expect(text.contains("```bash\nzoo reproduce table1 --budget 0.1\n```"))
-        #expect(text.contains("zoo finetune maskrcnn-fpn --backbone /tmp/t1/export-detco/backbone.safetensors --fraction 0.1 --iters 60"))
+        #expect(text.contains("zoo finetune maskrcnn-fpn --backbone runs/t1/export-detco/backbone.safetensors --fraction 0.1 --iters 60"))
         #expect(text.contains("| finetune-detco-10pct | 1 h 02 min |"))
-        #expect(text.contains("DetCo vs random init at 10 % of the labels: AP^bb 20.0 vs 20.0"))
+        #expect(text.contains("DetCo vs random init at 10 % of the labels: AP^bb 20.0 vs 20.0 (+0.0) — DetCo does not beat random init"))
+        #expect(text.contains("CPU time 12 min 34 s, 1.00 of the"))
     }
 
     @Test("stage records: fresh, interrupted and finished stages; a folder of other inputs is refused by name")
@@ -208,7 +209,7 @@ struct Table1Tests {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file) is written")
         }
         let report = Table1Report(results: results, command: "zoo reproduce table1 (test)", wallSeconds: seconds,
-                                  reusedStages: second.reusedStages, out: out)
+                                  reusedStages: second.reusedStages, out: out.path)
         let document = root.appendingPathComponent("results.md")
         try Data(report.markdown.utf8).write(to: document)
         #expect(try String(contentsOf: document, encoding: .utf8).contains(results.table))
