@@ -29,6 +29,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "detectron2 schedule: 12k, 1x or 2x (multiplied by --scale).") var schedule: String?
     @Option(help: "Multiplier of the --schedule lengths (e.g. 0.01).") var scale = 1.0
     @Option(help: "Images per step (learning rate scales linearly from 16).") var batch = 4
+    @Option(help: "Base learning rate per 16 images (default: detectron2's, 0.02 for Mask R-CNN, 0.01 for RetinaNet).") var lr: Double?
     @Option(help: "ResNet depth: 18, 34, 50 or 101.") var depth = 18
     @Option(help: "Output folder (default runs/finetune-KIND).") var out: String?
     @Flag(help: "Continue the run saved in --out from its last checkpoint.") var resume = false
@@ -50,6 +51,10 @@ struct FinetuneCommand: ParsableCommand {
         c.batch = batch
         c.fraction = fraction
         c.seed = seed
+        if let lr {
+            guard lr > 0, lr.isFinite else { throw UsageError("--lr must be a positive number") }
+            c.baseLearningRate = lr
+        }
         c.classes = training.categories.count
         c.classNames = training.categoryIDsByLabel.compactMap { id in training.categories.first { $0.id == id }?.name }
         if let schedule { try c.apply(schedule: schedule, scale: scale) }

@@ -25,9 +25,10 @@ struct MaskRCNNOverfitTests {
         c.classes = training.categories.count
         c.batch = 4
         c.baseLearningRate = 0.08   // 0.02 at batch 4: from scratch, 8 images
-        // With 300 iterations AP50 passed 0.9 by iteration 200 (FPN 1.0, C4 0.91); the decays of a 250-iteration
-        // schedule come at 188 and 229.
-        c.set(iterations: Int(ProcessInfo.processInfo.environment["KILN_OVERFIT_ITERS"] ?? "") ?? 250)
+        // FPN: AP50 1.0 by iteration 200 of 300, 0.975 with 250 (decays at 188 and 229). C4 learns slower (16 RoIs
+        // per image through the res5 head): 0.91 at 300 iterations, 0.899 at 250, so it gets 350.
+        let iterations = kind == .maskrcnnC4 ? 350 : 250
+        c.set(iterations: Int(ProcessInfo.processInfo.environment["KILN_OVERFIT_ITERS"] ?? "") ?? iterations)
         c.warmupIterations = 20
         var settings = MaskRCNNSettings(c)
         if kind == .maskrcnnC4 { settings.roisPerImage = 16 }   // the res5 head runs per RoI: 64 RoIs per step
