@@ -11,6 +11,9 @@
 //   taps on padding — no copies, no scratch (Conv2DPerPixel.swift).
 // `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs are single-threaded OpenBLAS calls
 // that the pool runs in parallel (see BLASThreads).
+// The forward pass takes an optional epilogue (per-channel scale and shift, residual, ReLU; GemmEpilogue.swift)
+// that every algorithm applies to each block of y right after computing it: GEMM slices (pointwise, im2col), the
+// batch rows of one output pixel (perPixel), or each vector of the output transform (Winograd).
 
 /// How a convolution pass is computed.
 public enum ConvAlgorithm: Hashable, Sendable {
@@ -24,11 +27,15 @@ public enum ConvAlgorithm: Hashable, Sendable {
 /// y (N, Ho, Wo, Cout).
 public enum Conv2D {
     /// y = conv(x, w); y is overwritten. scratch must hold `g.scratchFloats(.forward)` floats (nil if 0).
+    /// With an `epilogue` (whose output is y, with `g.outC` channels), y = epilogue(conv(x, w)), the epilogue
+    /// applied to each block of y as soon as it is computed.
     public static func forward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        geometry g: ConvGeometry, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool
+        geometry g: ConvGeometry, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool,
+        epilogue: GemmEpilogue? = nil
     ) {
-        forward(x: x, w: w, y: y, geometry: g, algorithm: g.algorithm(.forward), scratch: scratch, pool: pool)
+        forward(x: x, w: w, y: y, geometry: g, algorithm: g.algorithm(.forward), scratch: scratch, pool: pool,
+                epilogue: epilogue)
     }
 
     /// dx = ∂⟨y, dy⟩/∂x for y = conv(x, w); dx is overwritten.
@@ -55,15 +62,19 @@ public enum Conv2D {
     /// `g.scratchFloats(.forward, algorithm: algorithm)` floats.
     public static func forward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry,
-        algorithm: ConvAlgorithm, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool
+        algorithm: ConvAlgorithm, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool,
+        epilogue: GemmEpilogue? = nil
     ) {
         precondition(g.supports(algorithm), "Conv2D.forward: \(algorithm) cannot run \(g)")
+        precondition(epilogue.map { $0.output == y && $0.channels == g.outC } ?? true,
+                     "Conv2D.forward: the epilogue must describe y")
         switch algorithm {
-        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g, pool: pool)
-        case .perPixel: perPixelForward(x: x, w: w, y: y, g: g, pool: pool)
-        case .im2col: im2colForward(x: x, w: w, y: y, g: g, col: required(scratch, g), pool: pool)
+        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g, pool: pool, epilogue: epilogue)
+        case .perPixel: perPixelForward(x: x, w: w, y: y, g: g, pool: pool, epilogue: epilogue)
+        case .im2col: im2colForward(x: x, w: w, y: y, g: g, col: required(scratch, g), pool: pool, epilogue: epilogue)
         case .winograd(let m):
-            Winograd.forward(x: x, w: w, y: y, geometry: g, tile: m, scratch: required(scratch, g), pool: pool)
+            Winograd.forward(x: x, w: w, y: y, geometry: g, tile: m, scratch: required(scratch, g), pool: pool,
+                             epilogue: epilogue)
         }
     }
 
