@@ -23,7 +23,7 @@ struct BenchWorkload: ParsableCommand {
     @Option(help: "Square image size (default depends on the workload).") var size: Int?
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps = 10
     @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Flag(help: "Compile without the fusion pass.") var noFusion = false
+    @Flag(help: "Compile without the fusion passes (elementwise fusion and convolution epilogues).") var noFusion = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -33,7 +33,7 @@ struct BenchWorkload: ParsableCommand {
         }
         guard steps > 0 else { throw UsageError("--steps must be positive") }
         let w = try Workload.named(workload)
-        let passes = StandardPipeline.passes().filter { !noFusion || $0.name != "fusion" }
+        let passes = StandardPipeline.passes().filter { !noFusion || !["fusion", "conv-epilogue"].contains($0.name) }
         let runnable = try RunnableWorkload(w, batch: batch, size: size, options: CompileOptions(passes: passes))
         let exe = runnable.executable
         for _ in 0..<2 { try runnable.run() }
@@ -48,7 +48,8 @@ struct BenchWorkload: ParsableCommand {
         exe.profiler = profiler
         try runnable.run()
         exe.profiler = nil
-        let gemmKinds: Set<String> = ["conv2d", "conv2d_backward_data", "conv2d_backward_weights", "matmul"]
+        let gemmKinds: Set<String> = ["conv2d", "fused_conv2d", "conv2d_backward_data", "conv2d_backward_weights",
+                                      "matmul"]
         var total: UInt64 = 0, gemm: UInt64 = 0
         for (i, ns) in profiler.nanoseconds.enumerated() {
             total += ns
