@@ -112,8 +112,9 @@ public enum Conv2D {
 
     /// Outputs of at most this many pixels (outH·outW) count as tiny: perPixel rather than Winograd.
     public static let perPixelMaxOutputs = 16
-    /// Smallest batch for which perPixel is the default on larger outputs (its GEMMs have one row per image).
-    public static let perPixelMinBatch = 8
+    /// Smallest batch for which perPixel is the default on larger outputs (its GEMMs have one row per image, and
+    /// each of them packs the kernel row's weights again: with fewer rows that packing dominates).
+    public static let perPixelMinBatch = 32
 
     @inline(__always)
     static func required(_ scratch: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) -> UnsafeMutablePointer<Float> {
@@ -153,6 +154,10 @@ extension ConvGeometry {
     /// perPixel took 0.55–0.75× im2col's time on 2×2 and 4×4 outputs and 0.75–1.0× on the stride-2 layers,
     /// and its input gradient needs no col2im. On the 7×7 stem (3 input channels) its 7168 GEMMs of 86 kFLOP
     /// each were as fast as im2col on one thread but slower on two (21.8 against 12.0 ms forward).
+    /// On ResNet-50 inference shapes at 224×224 (ConvEpilogueBenchmark), perPixel's forward took 1.8–2.9× im2col's
+    /// time at batch 8 on every stride-2 layer and on the 3×3 layers at 7×7 (one and two threads; 1.3–2.4× for the
+    /// backward passes), and 1.3–1.8× at batch 16: with so few rows per GEMM, repacking the weights for every pixel
+    /// costs more than im2col's copy.
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
         if isPointwise { return .pointwise }
         let tiny = outH * outW <= Conv2D.perPixelMaxOutputs

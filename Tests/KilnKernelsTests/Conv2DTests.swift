@@ -140,7 +140,7 @@ struct Conv2DTests {
         #expect(one.dw == many.dw)
     }
 
-    @Test("default algorithms for ResNet-18 shapes at batch 32, and for batch 1")
+    @Test("default algorithms for ResNet-18 shapes at batch 32, for batch 1, and for ResNet-50 at batch 8")
     func defaults() {
         let convs = resnet18Convs(batch: 32, size: 64)
         func algorithm(_ prefix: String) -> ConvAlgorithm? {
@@ -157,6 +157,10 @@ struct Conv2DTests {
         var single = convs[1].g
         single.batch = 1
         #expect(single.algorithm(.forward) == .im2col)
+        // ResNet-50 inference at batch 8, 224×224: stride-2 layers and the 3×3 layers at 7×7 use im2col.
+        let r50 = resnet50Convs(batch: 8, size: 224).map(\.conv)
+        #expect(r50.filter { $0.g.strideH == 2 || $0.g.outH == 7 && $0.g.kernelH == 3 }
+            .allSatisfy { $0.g.algorithm(.forward) == .im2col })
         #expect(convCases[2].g.algorithm(.forward) == .im2col)          // groups
         #expect(convCases[5].g.algorithm(.backwardData) == .pointwise)  // 1×1
     }
