@@ -143,7 +143,8 @@ extension ConvGeometry {
     /// The algorithm `Conv2D` uses for `pass` by default:
     /// 1. pointwise for 1×1 stride-1 unpadded layers;
     /// 2. Winograd F(4×4, 3×3) for 3×3 stride-1 layers with more than `Conv2D.perPixelMaxOutputs` output
-    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch;
+    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch — F(2×2) instead when 4×4 tiles would
+    ///    overhang the output by more than 20 % and 2×2 tiles fit it exactly;
     /// 3. perPixel when the output is tiny, or when the batch has at least `Conv2D.perPixelMinBatch` images
     ///    (its GEMMs run over the batch) and each per-pixel GEMM is at least ~1 MFLOP;
     /// 4. im2col otherwise (grouped and horizontally dilated layers, small batches).
@@ -157,13 +158,19 @@ extension ConvGeometry {
     /// On ResNet-50 inference shapes at 224×224 (ConvEpilogueBenchmark), perPixel's forward took 1.8–2.9× im2col's
     /// time at batch 8 on every stride-2 layer and on the 3×3 layers at 7×7 (one and two threads; 1.3–2.4× for the
     /// backward passes), and 1.3–1.8× at batch 16: with so few rows per GEMM, repacking the weights for every pixel
-    /// costs more than im2col's copy.
+    /// costs more than im2col's copy. On the 14×14 layers (256 channels, batch 8), F(2×2) took 0.8× F(4×4)'s
+    /// forward time (one and two threads), 0.9× for the input gradient and the same for the weight gradient: F(4×4)
+    /// computes 16×16 outputs there, in GEMMs of only 128 tile rows.
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
         if isPointwise { return .pointwise }
         let tiny = outH * outW <= Conv2D.perPixelMaxOutputs
         if !tiny && Winograd.supports(self)
             && batch * ((outH + 3) / 4) * ((outW + 3) / 4) >= Winograd.minimumTiles {
-            return .winograd(tile: 4)
+            // 4×4 tiles that overhang the output by more than a fifth (14×14: 16×16 computed) lose to exact 2×2 ones.
+            let covered4 = ((outH + 3) / 4 * 4) * ((outW + 3) / 4 * 4)
+            let covered2 = ((outH + 1) / 2 * 2) * ((outW + 1) / 2 * 2)
+            let exact2 = covered2 == outH * outW
+            return covered4 * 5 > outH * outW * 6 && exact2 ? .winograd(tile: 2) : .winograd(tile: 4)
         }
         // perPixel's GEMMs are (batch × outC × kernelW·inC); below ~1 MFLOP each (the 7×7 stem on 3 channels),
         // the per-call cost of thousands of them outweighs im2col's copy.

@@ -161,6 +161,11 @@ struct Conv2DTests {
         let r50 = resnet50Convs(batch: 8, size: 224).map(\.conv)
         #expect(r50.filter { $0.g.strideH == 2 || $0.g.outH == 7 && $0.g.kernelH == 3 }
             .allSatisfy { $0.g.algorithm(.forward) == .im2col })
+        // 3×3 stride-1 layers: F(4×4) where 4×4 tiles fit (56×56, 28×28), F(2×2) at 14×14.
+        let threes = r50.filter { $0.g.kernelH == 3 && $0.g.strideH == 1 }
+        #expect(threes.map { "\($0.g.outH):\($0.g.algorithm(.forward))" }
+                == ["56:winograd(tile: 4)", "56:winograd(tile: 4)", "28:winograd(tile: 4)", "14:winograd(tile: 2)",
+                    "7:im2col"])
         #expect(convCases[2].g.algorithm(.forward) == .im2col)          // groups
         #expect(convCases[5].g.algorithm(.backwardData) == .pointwise)  // 1×1
     }
