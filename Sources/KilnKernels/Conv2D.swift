@@ -156,9 +156,9 @@ extension ConvGeometry {
     /// and its input gradient needs no col2im. On the 7×7 stem (3 input channels) its 7168 GEMMs of 86 kFLOP
     /// each were as fast as im2col on one thread but slower on two (21.8 against 12.0 ms forward).
     /// On ResNet-50 inference shapes at 224×224 (ConvEpilogueBenchmark), perPixel's forward took 1.8–2.9× im2col's
-    /// time at batch 8 on every stride-2 layer and on the 3×3 layers at 7×7 (one and two threads; 1.3–2.4× for the
-    /// backward passes), and 1.3–1.8× at batch 16: with so few rows per GEMM, repacking the weights for every pixel
-    /// costs more than im2col's copy. On the 14×14 layers (256 channels, batch 8), F(2×2) took 0.8× F(4×4)'s
+    /// time at batch 8 on every stride-2 layer and on the 3×3 layers at 7×7 (1.5–3.2× on two threads; 1.3–2.4× for
+    /// the backward passes), and 1.3–1.8× at batch 16: with so few rows per GEMM, repacking the weights for every pixel
+    /// costs more than im2col's copy. On the 14×14 layers (256 channels, batch 8), F(2×2) took 0.8–0.9× F(4×4)'s
     /// forward time (one and two threads), 0.9× for the input gradient and the same for the weight gradient: F(4×4)
     /// computes 16×16 outputs there, in GEMMs of only 128 tile rows.
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
