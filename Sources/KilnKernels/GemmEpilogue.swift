@@ -35,7 +35,8 @@ public struct GemmEpilogue: @unchecked Sendable {
     }
 
     /// Applies the epilogue to a block of the output: `rows` rows of `columns` floats starting at `block`, rows
-    /// `ldc` floats apart. A row of the block must not wrap past the end of an output row.
+    /// `ldc` floats apart. `ldc` is a multiple of `channels` (the block's rows start at the same channel), and a
+    /// row of the block must not wrap past the end of an output row.
     @inline(__always)
     public func apply(_ block: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int) {
         if rows <= 0 || columns <= 0 { return }
