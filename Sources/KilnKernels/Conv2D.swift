@@ -143,8 +143,9 @@ extension ConvGeometry {
     /// The algorithm `Conv2D` uses for `pass` by default:
     /// 1. pointwise for 1×1 stride-1 unpadded layers;
     /// 2. Winograd F(4×4, 3×3) for 3×3 stride-1 layers with more than `Conv2D.perPixelMaxOutputs` output
-    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch — F(2×2) instead when 4×4 tiles would
-    ///    overhang the output by more than 20 % and 2×2 tiles fit it exactly;
+    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch — F(2×2) instead when there are fewer
+    ///    than 4 × `Winograd.minimumTiles` of them, they overhang the output by more than 20 % and 2×2 tiles fit
+    ///    it exactly;
     /// 3. perPixel when the output is tiny, or when the batch has at least `Conv2D.perPixelMinBatch` images
     ///    (its GEMMs run over the batch) and each per-pixel GEMM is at least ~1 MFLOP;
     /// 4. im2col otherwise (grouped and horizontally dilated layers, small batches).
@@ -160,17 +161,19 @@ extension ConvGeometry {
     /// the backward passes), and 1.3–1.8× at batch 16: with so few rows per GEMM, repacking the weights for every pixel
     /// costs more than im2col's copy. On the 14×14 layers (256 channels, batch 8), F(2×2) took 0.8–0.9× F(4×4)'s
     /// forward time (one and two threads), 0.9× for the input gradient and the same for the weight gradient: F(4×4)
-    /// computes 16×16 outputs there, in GEMMs of only 128 tile rows.
+    /// computes 16×16 outputs there, in GEMMs of only 128 tile rows. At batch 32 (512 tiles) F(4×4) was as fast
+    /// forward and took 0.77× and 0.86× F(2×2)'s time for the two gradients.
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
         if isPointwise { return .pointwise }
         let tiny = outH * outW <= Conv2D.perPixelMaxOutputs
-        if !tiny && Winograd.supports(self)
-            && batch * ((outH + 3) / 4) * ((outW + 3) / 4) >= Winograd.minimumTiles {
-            // 4×4 tiles that overhang the output by more than a fifth (14×14: 16×16 computed) lose to exact 2×2 ones.
+        let tiles4 = batch * ((outH + 3) / 4) * ((outW + 3) / 4)
+        if !tiny && Winograd.supports(self) && tiles4 >= Winograd.minimumTiles {
+            // Few 4×4 tiles that overhang the output by more than a fifth (14×14: 16×16 computed) lose to exact 2×2
+            // ones; with more tiles F(4×4)'s larger GEMMs win again.
             let covered4 = ((outH + 3) / 4 * 4) * ((outW + 3) / 4 * 4)
-            let covered2 = ((outH + 1) / 2 * 2) * ((outW + 1) / 2 * 2)
-            let exact2 = covered2 == outH * outW
-            return covered4 * 5 > outH * outW * 6 && exact2 ? .winograd(tile: 2) : .winograd(tile: 4)
+            let exact2 = ((outH + 1) / 2 * 2) * ((outW + 1) / 2 * 2) == outH * outW
+            let preferTwo = tiles4 < 4 * Winograd.minimumTiles && covered4 * 5 > outH * outW * 6 && exact2
+            return .winograd(tile: preferTwo ? 2 : 4)
         }
         // perPixel's GEMMs are (batch × outC × kernelW·inC); below ~1 MFLOP each (the 7×7 stem on 3 channels),
         // the per-call cost of thousands of them outweighs im2col's copy.

@@ -166,6 +166,10 @@ struct Conv2DTests {
         #expect(threes.map { "\($0.g.outH):\($0.g.algorithm(.forward))" }
                 == ["56:winograd(tile: 4)", "56:winograd(tile: 4)", "28:winograd(tile: 4)", "14:winograd(tile: 2)",
                     "7:im2col"])
+        // At batch 32 the 14×14 layers have 512 tiles of 4×4: F(4×4) again.
+        var batch32 = threes[3].g
+        batch32.batch = 32
+        #expect(batch32.algorithm(.backwardData) == .winograd(tile: 4))
         #expect(convCases[2].g.algorithm(.forward) == .im2col)          // groups
         #expect(convCases[5].g.algorithm(.backwardData) == .pointwise)  // 1×1
     }
