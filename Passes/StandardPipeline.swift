@@ -4,11 +4,13 @@ import Foundation
 import KilnIR
 
 public enum StandardPipeline {
-    /// The passes of the standard pipeline, in order. Scheduling and memory planning come last: they order and
-    /// place the nodes the other passes leave.
+    /// The passes of the standard pipeline, in order. Convolution epilogues are fused before elementwise fusion,
+    /// which would otherwise put their steps into loops of their own. Scheduling and memory planning come last:
+    /// they order and place the nodes the other passes leave.
     public static func passes() -> [any Pass] {
         [
             Simplify(),
+            ConvEpilogueFusion(),
             Fusion(),
             DeadCodeElimination(),
             Scheduling(),

@@ -11,6 +11,9 @@
 //   taps on padding — no copies, no scratch (Conv2DPerPixel.swift).
 // `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs are single-threaded OpenBLAS calls
 // that the pool runs in parallel (see BLASThreads).
+// The forward pass takes an optional epilogue (per-channel scale and shift, residual, ReLU; GemmEpilogue.swift)
+// that every algorithm applies to each block of y right after computing it: GEMM slices (pointwise, im2col), the
+// batch rows of one output pixel (perPixel), or each vector of the output transform (Winograd).
 
 /// How a convolution pass is computed.
 public enum ConvAlgorithm: Hashable, Sendable {
@@ -24,11 +27,15 @@ public enum ConvAlgorithm: Hashable, Sendable {
 /// y (N, Ho, Wo, Cout).
 public enum Conv2D {
     /// y = conv(x, w); y is overwritten. scratch must hold `g.scratchFloats(.forward)` floats (nil if 0).
+    /// With an `epilogue` (whose output is y, with `g.outC` channels), y = epilogue(conv(x, w)), the epilogue
+    /// applied to each block of y as soon as it is computed.
     public static func forward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        geometry g: ConvGeometry, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool
+        geometry g: ConvGeometry, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool,
+        epilogue: GemmEpilogue? = nil
     ) {
-        forward(x: x, w: w, y: y, geometry: g, algorithm: g.algorithm(.forward), scratch: scratch, pool: pool)
+        forward(x: x, w: w, y: y, geometry: g, algorithm: g.algorithm(.forward), scratch: scratch, pool: pool,
+                epilogue: epilogue)
     }
 
     /// dx = ∂⟨y, dy⟩/∂x for y = conv(x, w); dx is overwritten.
@@ -55,15 +62,19 @@ public enum Conv2D {
     /// `g.scratchFloats(.forward, algorithm: algorithm)` floats.
     public static func forward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry,
-        algorithm: ConvAlgorithm, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool
+        algorithm: ConvAlgorithm, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool,
+        epilogue: GemmEpilogue? = nil
     ) {
         precondition(g.supports(algorithm), "Conv2D.forward: \(algorithm) cannot run \(g)")
+        precondition(epilogue.map { $0.output == y && $0.channels == g.outC } ?? true,
+                     "Conv2D.forward: the epilogue must describe y")
         switch algorithm {
-        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g, pool: pool)
-        case .perPixel: perPixelForward(x: x, w: w, y: y, g: g, pool: pool)
-        case .im2col: im2colForward(x: x, w: w, y: y, g: g, col: required(scratch, g), pool: pool)
+        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g, pool: pool, epilogue: epilogue)
+        case .perPixel: perPixelForward(x: x, w: w, y: y, g: g, pool: pool, epilogue: epilogue)
+        case .im2col: im2colForward(x: x, w: w, y: y, g: g, col: required(scratch, g), pool: pool, epilogue: epilogue)
         case .winograd(let m):
-            Winograd.forward(x: x, w: w, y: y, geometry: g, tile: m, scratch: required(scratch, g), pool: pool)
+            Winograd.forward(x: x, w: w, y: y, geometry: g, tile: m, scratch: required(scratch, g), pool: pool,
+                             epilogue: epilogue)
         }
     }
 
@@ -101,8 +112,9 @@ public enum Conv2D {
 
     /// Outputs of at most this many pixels (outH·outW) count as tiny: perPixel rather than Winograd.
     public static let perPixelMaxOutputs = 16
-    /// Smallest batch for which perPixel is the default on larger outputs (its GEMMs have one row per image).
-    public static let perPixelMinBatch = 8
+    /// Smallest batch for which perPixel is the default on larger outputs (its GEMMs have one row per image, and
+    /// each of them packs the kernel row's weights again: with fewer rows that packing dominates).
+    public static let perPixelMinBatch = 32
 
     @inline(__always)
     static func required(_ scratch: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) -> UnsafeMutablePointer<Float> {
@@ -131,7 +143,9 @@ extension ConvGeometry {
     /// The algorithm `Conv2D` uses for `pass` by default:
     /// 1. pointwise for 1×1 stride-1 unpadded layers;
     /// 2. Winograd F(4×4, 3×3) for 3×3 stride-1 layers with more than `Conv2D.perPixelMaxOutputs` output
-    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch;
+    ///    pixels and at least `Winograd.minimumTiles` tiles over the batch — F(2×2) instead when there are fewer
+    ///    than 4 × `Winograd.minimumTiles` of them, they overhang the output by more than 20 % and 2×2 tiles fit
+    ///    it exactly;
     /// 3. perPixel when the output is tiny, or when the batch has at least `Conv2D.perPixelMinBatch` images
     ///    (its GEMMs run over the batch) and each per-pixel GEMM is at least ~1 MFLOP;
     /// 4. im2col otherwise (grouped and horizontally dilated layers, small batches).
@@ -142,12 +156,24 @@ extension ConvGeometry {
     /// perPixel took 0.55–0.75× im2col's time on 2×2 and 4×4 outputs and 0.75–1.0× on the stride-2 layers,
     /// and its input gradient needs no col2im. On the 7×7 stem (3 input channels) its 7168 GEMMs of 86 kFLOP
     /// each were as fast as im2col on one thread but slower on two (21.8 against 12.0 ms forward).
+    /// On ResNet-50 inference shapes at 224×224 (ConvEpilogueBenchmark), perPixel's forward took 1.8–2.9× im2col's
+    /// time at batch 8 on every stride-2 layer and on the 3×3 layers at 7×7 (1.5–3.2× on two threads; 1.3–2.4× for
+    /// the backward passes), and 1.3–1.8× at batch 16: with so few rows per GEMM, repacking the weights for every pixel
+    /// costs more than im2col's copy. On the 14×14 layers (256 channels, batch 8), F(2×2) took 0.8–0.9× F(4×4)'s
+    /// forward time (one and two threads), 0.9× for the input gradient and the same for the weight gradient: F(4×4)
+    /// computes 16×16 outputs there, in GEMMs of only 128 tile rows. At batch 32 (512 tiles) F(4×4) was as fast
+    /// forward and took 0.77× and 0.86× F(2×2)'s time for the two gradients.
     public func algorithm(_ pass: ConvPass) -> ConvAlgorithm {
         if isPointwise { return .pointwise }
         let tiny = outH * outW <= Conv2D.perPixelMaxOutputs
-        if !tiny && Winograd.supports(self)
-            && batch * ((outH + 3) / 4) * ((outW + 3) / 4) >= Winograd.minimumTiles {
-            return .winograd(tile: 4)
+        let tiles4 = batch * ((outH + 3) / 4) * ((outW + 3) / 4)
+        if !tiny && Winograd.supports(self) && tiles4 >= Winograd.minimumTiles {
+            // Few 4×4 tiles that overhang the output by more than a fifth (14×14: 16×16 computed) lose to exact 2×2
+            // ones; with more tiles F(4×4)'s larger GEMMs win again.
+            let covered4 = ((outH + 3) / 4 * 4) * ((outW + 3) / 4 * 4)
+            let exact2 = ((outH + 1) / 2 * 2) * ((outW + 1) / 2 * 2) == outH * outW
+            let preferTwo = tiles4 < 4 * Winograd.minimumTiles && covered4 * 5 > outH * outW * 6 && exact2
+            return .winograd(tile: preferTwo ? 2 : 4)
         }
         // perPixel's GEMMs are (batch × outC × kernelW·inC); below ~1 MFLOP each (the 7×7 stem on 3 channels),
         // the per-call cost of thousands of them outweighs im2col's copy.

@@ -4,13 +4,13 @@
 
 extension Conv2D {
     static func pointwiseForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                 g: ConvGeometry, pool: ThreadPool) {
+                                 g: ConvGeometry, pool: ThreadPool, epilogue: GemmEpilogue?) {
         let cg = g.groupInC, cog = g.groupOutC
         for group in 0..<g.groups {
             // y_g (M, Cog) = x_g (M, Cg) · W_gᵀ
             Gemm.sgemm(transA: false, transB: true, m: g.outPixels, n: cog, k: cg, alpha: 1,
                        a: x + group * cg, lda: g.inC, b: w + group * cog * cg, ldb: cg,
-                       beta: 0, c: y + group * cog, ldc: g.outC, pool: pool)
+                       beta: 0, c: y + group * cog, ldc: g.outC, pool: pool, epilogue: epilogue)
         }
     }
 
@@ -37,7 +37,8 @@ extension Conv2D {
     }
 
     static func im2colForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                              g: ConvGeometry, col: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+                              g: ConvGeometry, col: UnsafeMutablePointer<Float>, pool: ThreadPool,
+                              epilogue: GemmEpilogue?) {
         let cog = g.groupOutC, patch = g.patchSize
         let tiling = ConvTiling(g)
         for index in 0..<tiling.count {
@@ -48,7 +49,8 @@ extension Conv2D {
                 // y_tile,g (rows, Cog) = col (rows, patch) · W_gᵀ
                 Gemm.sgemm(transA: false, transB: true, m: rows, n: cog, k: patch, alpha: 1,
                            a: col, lda: patch, b: w + group * cog * patch, ldb: patch,
-                           beta: 0, c: y + firstRow * g.outC + group * cog, ldc: g.outC, pool: pool)
+                           beta: 0, c: y + firstRow * g.outC + group * cog, ldc: g.outC, pool: pool,
+                           epilogue: epilogue)
             }
         }
     }

@@ -29,13 +29,15 @@ extension Conv2D {
     }
 
     static func perPixelForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                g: ConvGeometry, pool: ThreadPool) {
-        Gemm.forEachIndependent(g.outH * g.outW, pool: pool, (x, w, y, g)) { args, p in
-            let (x, w, y, g) = args
+                                g: ConvGeometry, pool: ThreadPool, epilogue: GemmEpilogue?) {
+        Gemm.forEachIndependent(g.outH * g.outW, pool: pool, (x, w, y, g, epilogue)) { args, p in
+            let (x, w, y, g, epilogue) = args
             let pixels = g.outH * g.outW, rowTaps = g.kernelH * g.kernelW * g.inC
             let oh = p / g.outW, ow = p % g.outW
             let t = Conv2D.validTaps(g, oh: oh, ow: ow)
             let out = y + p * g.outC
+            // The pixel's rows (one per image) are complete after its last GEMM: apply the epilogue then.
+            defer { epilogue?.apply(out, ldc: pixels * g.outC, rows: g.batch, columns: g.outC) }
             if t.kh0 == t.kh1 || t.kw0 == t.kw1 {
                 for n in 0..<g.batch { zeroFloats(out + n * pixels * g.outC, g.outC) }
                 return

@@ -78,12 +78,14 @@ public enum Winograd {
         WinogradPlan.forPass(pass, g, m: m).scratchFloats
     }
 
-    /// y = conv(x, w) with m×m output tiles. scratch: `scratchFloats(g, .forward, tile: m)` floats.
+    /// y = conv(x, w) with m×m output tiles. scratch: `scratchFloats(g, .forward, tile: m)` floats. An epilogue
+    /// (on y) is applied by the output transform as it stores each tile.
     public static func forward(
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry,
-        tile m: Int, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
+        tile m: Int, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool, epilogue: GemmEpilogue? = nil
     ) {
-        run(source: x, w: w, target: y, plan: .forPass(.forward, g, m: m), flip: false, scratch: scratch, pool: pool)
+        run(source: x, w: w, target: y, plan: .forPass(.forward, g, m: m), flip: false, scratch: scratch, pool: pool,
+            epilogue: epilogue)
     }
 
     /// dx = input gradient of conv(x, w) given dy, with m×m tiles. scratch: `scratchFloats(g, .backwardData, …)`.
@@ -109,7 +111,8 @@ public enum Winograd {
     /// !flip, or flipped with the roles of its channels swapped when flip (the input-gradient convolution).
     static func run(
         source: UnsafePointer<Float>, w: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
-        plan p: WinogradPlan, flip: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
+        plan p: WinogradPlan, flip: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool,
+        epilogue: GemmEpilogue? = nil
     ) {
         let positions = p.alpha * p.alpha
         // U: (α², filterRows, filterCols) with filterRows = Cout of w, filterCols = Cin of w.
@@ -132,7 +135,8 @@ public enum Winograd {
                           u + position * p.inC * p.outC, flip ? p.outC : p.inC,
                           0, products + position * p.outC, positions * p.outC)
             }
-            transformOutput(products: products, plan: p, tiles: first..<(first + count), target: target, pool: pool)
+            transformOutput(products: products, plan: p, tiles: first..<(first + count), target: target, pool: pool,
+                            epilogue: epilogue)
             first += count
         }
     }

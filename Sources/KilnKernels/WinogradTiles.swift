@@ -125,27 +125,28 @@ extension Winograd {
 
     // MARK: - Output
 
-    /// target tile t = Aᵀ M_t A, keeping the outputs inside the image.
+    /// target tile t = Aᵀ M_t A, keeping the outputs inside the image; with an epilogue (on target), each
+    /// vector goes through it on its way to memory.
     static func transformOutput(
         products: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>, target: UnsafeMutablePointer<Float>,
-        pool: ThreadPool
+        pool: ThreadPool, epilogue: GemmEpilogue? = nil
     ) {
-        pool.parallelChunks(tiles.count, minChunk: max(1, 1024 / max(p.outC, 1)), (products, p, tiles, target)) {
-            args, range in
-            let (products, p, tiles, target) = args
+        pool.parallelChunks(tiles.count, minChunk: max(1, 1024 / max(p.outC, 1)),
+                            (products, p, tiles, target, epilogue)) { args, range in
+            let (products, p, tiles, target, epilogue) = args
             if p.m == 2 {
                 Winograd.outputTiles(WinogradF2.self, products: products, plan: p, tiles: tiles, target: target,
-                                     range: range)
+                                     range: range, epilogue: epilogue)
             } else {
                 Winograd.outputTiles(WinogradF4.self, products: products, plan: p, tiles: tiles, target: target,
-                                     range: range)
+                                     range: range, epilogue: epilogue)
             }
         }
     }
 
     static func outputTiles<F: WinogradTile>(
         _: F.Type, products: UnsafePointer<Float>, plan p: WinogradPlan, tiles: Range<Int>,
-        target: UnsafeMutablePointer<Float>, range: Range<Int>
+        target: UnsafeMutablePointer<Float>, range: Range<Int>, epilogue: GemmEpilogue?
     ) {
         let alpha = F.alpha, m = F.m, positions = alpha * alpha
         withTileScratch { tile in
@@ -162,8 +163,9 @@ extension Winograd {
                     F.apply2D(F.output, n: alpha, nOut: m, src: tile, work: work, dst: out)
                     for i in 0..<min(m, p.outH - row0) {
                         for j in 0..<min(m, p.outW - column0) {
-                            storeChannels(out[i * m + j], image + ((row0 + i) * p.outW + column0 + j) * p.outC + c,
-                                          lanes)
+                            let at = image + ((row0 + i) * p.outW + column0 + j) * p.outC + c
+                            let value = out[i * m + j]
+                            storeChannels(epilogue?.apply(value, at: at, channel: c, lanes: lanes) ?? value, at, lanes)
                         }
                     }
                     c += 16

@@ -140,7 +140,7 @@ struct Conv2DTests {
         #expect(one.dw == many.dw)
     }
 
-    @Test("default algorithms for ResNet-18 shapes at batch 32, and for batch 1")
+    @Test("default algorithms for ResNet-18 shapes at batch 32, for batch 1, and for ResNet-50 at batch 8")
     func defaults() {
         let convs = resnet18Convs(batch: 32, size: 64)
         func algorithm(_ prefix: String) -> ConvAlgorithm? {
@@ -157,6 +157,19 @@ struct Conv2DTests {
         var single = convs[1].g
         single.batch = 1
         #expect(single.algorithm(.forward) == .im2col)
+        // ResNet-50 inference at batch 8, 224×224: stride-2 layers and the 3×3 layers at 7×7 use im2col.
+        let r50 = resnet50Convs(batch: 8, size: 224).map(\.conv)
+        #expect(r50.filter { $0.g.strideH == 2 || $0.g.outH == 7 && $0.g.kernelH == 3 }
+            .allSatisfy { $0.g.algorithm(.forward) == .im2col })
+        // 3×3 stride-1 layers: F(4×4) where 4×4 tiles fit (56×56, 28×28), F(2×2) at 14×14.
+        let threes = r50.filter { $0.g.kernelH == 3 && $0.g.strideH == 1 }
+        #expect(threes.map { "\($0.g.outH):\($0.g.algorithm(.forward))" }
+                == ["56:winograd(tile: 4)", "56:winograd(tile: 4)", "28:winograd(tile: 4)", "14:winograd(tile: 2)",
+                    "7:im2col"])
+        // At batch 32 the 14×14 layers have 512 tiles of 4×4: F(4×4) again.
+        var batch32 = threes[3].g
+        batch32.batch = 32
+        #expect(batch32.algorithm(.backwardData) == .winograd(tile: 4))
         #expect(convCases[2].g.algorithm(.forward) == .im2col)          // groups
         #expect(convCases[5].g.algorithm(.backwardData) == .pointwise)  // 1×1
     }

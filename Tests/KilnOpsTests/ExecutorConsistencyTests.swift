@@ -65,6 +65,18 @@ let largeCases: [GradCase] = [
     GradCase(name: "conv2d_backward_weights/odd", inputs: [f64([3, 13, 11, 17]), f64([3, 7, 6, 19])]) { b, x in
         try b.conv2dBackwardWeights(x[0], x[1], kernel: [3, 3], conv([2, 2], [1, 1, 1, 1]))
     },
+    GradCase(name: "fused_conv2d/odd_stride2",
+             inputs: [f64([3, 13, 11, 17]), f64([19, 3, 3, 17]), f64([19]), f64([19]), f64([3, 7, 6, 19])]) { b, x in
+        try b.fusedConv2d(x[0], x[1], conv([2, 2], [1, 1, 1, 1]),
+                          ConvEpilogueSteps(scale: true, shift: true, residual: true, relu: true), operands: [x[2], x[3], x[4]])
+    },
+    GradCase(name: "fused_conv2d/winograd", inputs: [f64([4, 17, 15, 19]), f64([21, 3, 3, 19]), f64([21]), f64([21])]) { b, x in
+        try b.fusedConv2d(x[0], x[1], conv([1, 1], [1, 1, 1, 1]),
+                          ConvEpilogueSteps(scale: true, shift: true, relu: true), operands: [x[2], x[3]])
+    },
+    GradCase(name: "fused_conv2d/pointwise", inputs: [f64([3, 21, 19, 35]), f64([37, 1, 1, 35]), f64([3, 21, 19, 37])]) { b, x in
+        try b.fusedConv2d(x[0], x[1], conv(), ConvEpilogueSteps(residual: true, relu: true), operands: [x[2]])
+    },
     GradCase(name: "max_pool2d/odd", inputs: [f64([2, 15, 13, 19])], values: Draw.distinct) { b, x in
         try b.maxPool2d(x[0], PoolAttributes(kernel: [3, 3], stride: [2, 2], padding: [1, 1, 1, 1]))
     },

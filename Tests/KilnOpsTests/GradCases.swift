@@ -95,6 +95,14 @@ let gradCases: [GradCase] = [
         body.output("out", try body.mul(try body.relu(try body.add(a, c)), a))
         return try b.apply(Fused.self, x, ["body": .graph(body.graph)])
     },
+    GradCase(name: "fused_conv2d/bn_residual_relu",
+             inputs: [f64([2, 5, 5, 3]), f64([4, 3, 3, 3]), f64([4]), f64([4]), f64([2, 5, 5, 4])]) { b, x in
+        try b.fusedConv2d(x[0], x[1], conv([1, 1], [1, 1, 1, 1]),
+                          ConvEpilogueSteps(scale: true, shift: true, residual: true, relu: true), operands: [x[2], x[3], x[4]])
+    },
+    GradCase(name: "fused_conv2d/stride2_grouped_bias", inputs: [f64([1, 6, 5, 4]), f64([6, 3, 3, 2]), f64([6])]) { b, x in
+        try b.fusedConv2d(x[0], x[1], conv([2, 2], [1, 0, 1, 1], groups: 2), ConvEpilogueSteps(shift: true), operands: [x[2]])
+    },
     GradCase(name: "gather/axis0", inputs: [f64([4, 3]), i32([5])], values: Draw.indices) { b, x in
         try b.gather(x[0], indices: x[1], axis: 0)
     },

@@ -75,6 +75,35 @@ struct FusionTests {
         #expect(normwise(reference["dx"]!.data, before["dx"]!.data) < 1e-5)
     }
 
+    @Test("ResNet-50 inference (batch 2, 64×64): every convolution takes its BN/residual/ReLU epilogue, and the result agrees with no passes (1e-5)")
+    func resnet50InferenceEpilogues() throws {
+        let plain = try RunnableWorkload(.resnet50Infer, batch: 2, size: 64, options: CompileOptions(passes: []))
+        let fused = try RunnableWorkload(.resnet50Infer, batch: 2, size: 64, options: CompileOptions(passes: nil))
+        let ops = fused.compiled.optimized.nodes.map(\.op)
+        #expect(!ops.contains(Conv2D.name))
+        #expect(ops.filter { $0 == FusedConv2D.name }.count == 53)
+        // The ReLUs and residual adds are all inside the convolutions: no full-size elementwise node is left.
+        let activations = fused.compiled.optimized.nodes.filter { $0.op == Fused.name && $0.type.rank == 4 }
+        #expect(activations.isEmpty, "\(activations.count) fused loops over activations remain")
+        // Non-trivial BN statistics and affine parameters, the same in both executables.
+        var rng = RandomStream(seed: 3)
+        for name in plain.executable.stateNames {
+            guard var value = plain.executable.state(name) else { continue }
+            if value.type.rank == 1 && value.type.dtype == .f32 && !name.hasPrefix("fc.") {
+                let positive = name.hasSuffix("running_var") || name.hasSuffix(".weight")
+                value = HostTensor(value.type, (0..<value.count).map { _ in positive ? rng.uniform(0.5, 1.5) : rng.uniform(-0.2, 0.2) })
+                    .rounded()
+            }
+            try plain.executable.setState(name, value)
+            try fused.executable.setState(name, value)
+        }
+        try plain.run()
+        try fused.run()
+        let a = try #require(plain.executable.output("logits")), b = try #require(fused.executable.output("logits"))
+        let error = normwise(b.data, a.data)
+        #expect(error < 1e-5, "logits differ by \(error)")
+    }
+
     @Test("ResNet-18 train step (batch 32, 64×64): all passes vs none give the same loss and updates (1e-4)")
     func resnet18AllVersusNone() throws {
         let (model, traced) = try ResNetTraining.trace(depth: .resnet18, classes: 10, batch: 32, size: 64,

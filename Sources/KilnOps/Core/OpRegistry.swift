@@ -7,13 +7,13 @@ public enum OpRegistry {
         Abs.self, Add.self, Anchors.self, ArgMax.self, AvgPool2D.self, AvgPool2DBackward.self, BoxDecode.self,
         BoxEncode.self, BoxIoU.self, Broadcast.self, Cast.self, Concat.self, Conv2D.self, Conv2DBackwardData.self,
         Conv2DBackwardWeights.self, Div.self, DynamicSlice.self, DynamicUpdateSlice.self, Equal.self, Exp.self,
-        Fused.self, Gather.self, GlobalAvgPool.self, Greater.self, GreaterEqual.self, Less.self, LessEqual.self,
-        Log.self, MatMul.self, Match.self, MaxPool2D.self, MaxPool2DBackward.self, MaxPool2DGather.self, Maximum.self,
-        Minimum.self, Mul.self, Neg.self, NonMaxSuppression.self, NotEqual.self, Pad.self, Pow.self,
-        RandomNormal.self, RandomUniform.self, ReLU.self, ReduceMax.self, ReduceMean.self, ReduceSum.self,
-        Reshape.self, RoIAlign.self, RoIAlignBackward.self, Rsqrt.self, SampleLabels.self, ScatterAdd.self,
-        Select.self, Sigmoid.self, Slice.self, Sqrt.self, StopGradient.self, Sub.self, Tanh.self, TopK.self,
-        Transpose.self, Upsample.self, UpsampleBackward.self,
+        Fused.self, FusedConv2D.self, Gather.self, GlobalAvgPool.self, Greater.self, GreaterEqual.self, Less.self,
+        LessEqual.self, Log.self, MatMul.self, Match.self, MaxPool2D.self, MaxPool2DBackward.self, MaxPool2DGather.self,
+        Maximum.self, Minimum.self, Mul.self, Neg.self, NonMaxSuppression.self, NotEqual.self, Pad.self, Pow.self,
+        RandomNormal.self, RandomUniform.self, ReLU.self, ReduceMax.self, ReduceMean.self, ReduceSum.self, Reshape.self,
+        RoIAlign.self, RoIAlignBackward.self, Rsqrt.self, SampleLabels.self, ScatterAdd.self, Select.self, Sigmoid.self,
+        Slice.self, Sqrt.self, StopGradient.self, Sub.self, Tanh.self, TopK.self, Transpose.self, Upsample.self,
+        UpsampleBackward.self,
     ]
 
     private static let table: [String: any Op.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
