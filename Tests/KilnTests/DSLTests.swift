@@ -1,9 +1,11 @@
 // The DSL: shape errors from user models name the op, the shapes and the user's call site; layers trace to the
 // expected graph; training mode updates BN running statistics.
 
+import Foundation
 import Kiln
 import KilnIR
 import KilnOps
+import Synchronization
 import Testing
 
 final class MismatchedNet: Layer {
@@ -28,9 +30,31 @@ struct DSLTests {
             Issue.record("tracing should fail")
         } catch {
             let text = "\(error)"
-            #expect(text.hasPrefix("KilnTests/DSLTests.swift:14: conv2d(f32[1,6,6,8], f32[8,3,3,4])"), "\(text)")
+            #expect(text.hasPrefix("KilnTests/DSLTests.swift:16: conv2d(f32[1,6,6,8], f32[8,3,3,4])"), "\(text)")
             #expect(text.contains("input has 8 channels but the weight expects 4"))
         }
+    }
+
+    @Test("traces on concurrent threads keep their own call sites")
+    func concurrentTraces() throws {
+        let model = MismatchedNet()
+        try model.initialize(seed: 0)
+        let messages = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            for _ in 0..<20 {
+                do {
+                    _ = try Tracer.trace(name: "bad", training: false, models: [model]) { t in
+                        _ = model(t.input("x", TensorType(.f32, [1, 8, 8, 3])))
+                    }
+                    messages.withLock { $0.append("tracing should fail") }
+                } catch {
+                    messages.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        let all = messages.withLock { $0 }
+        #expect(all.count == 320)
+        #expect(all.allSatisfy { $0.hasPrefix("KilnTests/DSLTests.swift:16: conv2d(") }, "\(Set(all))")
     }
 
     @Test("compiling without initialising parameters is an error, not a crash")

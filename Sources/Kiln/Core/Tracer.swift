@@ -1,12 +1,19 @@
 // Tracing: running DSL code on symbolic tensors records a graph. Shape errors do not trap: the first one is kept
 // (with the DSL call site) and thrown when tracing ends; later ops are skipped and yield placeholder tensors.
 
+import Foundation
 import KilnIR
 import KilnOps
 
 public final class Tracer {
-    /// The tracer of the trace in progress on this thread (tracing is single-threaded).
-    nonisolated(unsafe) public static var current: Tracer?
+    /// The tracer of the trace in progress on this thread (each trace is single-threaded). Thread-local, because
+    /// independent traces run concurrently (parallel tests, a loader thread building a step): with one global, one
+    /// trace's layers would record their call sites in another's.
+    public static var current: Tracer? {
+        get { Thread.current.threadDictionary[currentKey] as? Tracer }
+        set { Thread.current.threadDictionary[currentKey] = newValue }
+    }
+    private static let currentKey = "kiln.tracer.current"
 
     public internal(set) var builder: GraphBuilder
     /// Whether layers run in training mode (batch statistics, dropout).
