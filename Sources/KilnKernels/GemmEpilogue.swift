@@ -57,14 +57,20 @@ public struct GemmEpilogue: @unchecked Sendable {
             j += 16
         }
         while j < count {
-            var v = p[j]
-            if let scale { v *= scale[channel + j] }
-            if let shift { v += shift[channel + j] }
-            if let r { v += r[j] }
-            if relu { v = v > 0 ? v : 0 }
-            p[j] = v
+            p[j] = apply1(p[j], channel: channel + j, residual: r.map { $0 + j })
             j += 1
         }
+    }
+
+    /// The epilogue of one value of channel `channel`, whose residual value (if any) is at `residual`.
+    @inline(__always)
+    func apply1(_ value: Float, channel: Int, residual r: UnsafePointer<Float>?) -> Float {
+        var v = value
+        if let scale { v *= scale[channel] }
+        if let shift { v += shift[channel] }
+        if let r { v += r.pointee }
+        if relu { v = v > 0 ? v : 0 }
+        return v
     }
 
     /// The epilogue of 16 consecutive channels starting at `channel`, whose residual values (if any) are at `residual`.
@@ -88,12 +94,7 @@ public struct GemmEpilogue: @unchecked Sendable {
         if lanes >= 16 { return apply16(value, channel: channel, residual: r) }
         var v = value
         for lane in 0..<lanes {
-            var x = v[lane]
-            if let scale { x *= scale[channel + lane] }
-            if let shift { x += shift[channel + lane] }
-            if let r { x += r[lane] }
-            if relu { x = x > 0 ? x : 0 }
-            v[lane] = x
+            v[lane] = apply1(v[lane], channel: channel + lane, residual: r.map { $0 + lane })
         }
         return v
     }

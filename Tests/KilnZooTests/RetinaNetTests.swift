@@ -50,6 +50,26 @@ struct RetinaNetTests {
         }
     }
 
+    /// One step at learning rate 0 on `gt` boxes with `labels` (per image), padded to the capacity with a box that
+    /// would match well if the padding were read, over seeded random images.
+    static func runStep(_ step: TrainStep, gt: [[HostDetection.Box]], labels perImage: [[Int]]) throws -> [String: Double] {
+        var boxes: [Double] = [], labels: [Double] = []
+        for image in 0..<batch {
+            for k in 0..<capacity {
+                boxes += k < gt[image].count ? gt[image][k] : [10, 10, 30, 30]
+                labels.append(k < gt[image].count ? Double(perImage[image][k]) : -1)
+            }
+        }
+        var rng = RandomStream(seed: 5)
+        let images = (0..<(batch * canvas * canvas * 3)).map { _ in rng.normal() }
+        return try step.run([
+            FineTuneRun.imagesInput: HostTensor(TensorType(.f32, [batch, canvas, canvas, 3]), images),
+            FineTuneRun.boxesInput: HostTensor(TensorType(.f32, [batch, capacity, 4]), boxes),
+            FineTuneRun.labelsInput: HostTensor(TensorType(.i32, [batch, capacity]), labels),
+            FineTuneRun.countsInput: HostTensor(TensorType(.i32, [batch]), gt.map { Double($0.count) }),
+        ], learningRate: 0)
+    }
+
     @Test("parameters carry torchvision / detectron2 names and detectron2's initialisation")
     func namesAndInitialisation() throws {
         let net = try RetinaNet(RetinaNetSettings(classes: 10, depth: .resnet18))
@@ -79,23 +99,7 @@ struct RetinaNetTests {
         #expect(step.executable.referenceFallbacks.isEmpty, "\(step.executable.referenceFallbacks)")
         // Image 0: two objects; image 1: one object and a padding row that would match well if it were read.
         let gt: [[HostDetection.Box]] = [[[4, 6, 30, 40], [20, 10, 61, 50]], [[8, 30, 40, 62]]]
-        let padding: HostDetection.Box = [10, 10, 30, 30]
-        let classes = [[1, 2], [0]]
-        var boxes: [Double] = [], labels: [Double] = []
-        for image in 0..<Self.batch {
-            for k in 0..<Self.capacity {
-                boxes += k < gt[image].count ? gt[image][k] : padding
-                labels.append(k < gt[image].count ? Double(classes[image][k]) : -1)
-            }
-        }
-        var rng = RandomStream(seed: 5)
-        let images = (0..<(Self.batch * Self.canvas * Self.canvas * 3)).map { _ in rng.normal() }
-        let out = try step.run([
-            FineTuneRun.imagesInput: HostTensor(TensorType(.f32, [Self.batch, Self.canvas, Self.canvas, 3]), images),
-            FineTuneRun.boxesInput: HostTensor(TensorType(.f32, [Self.batch, Self.capacity, 4]), boxes),
-            FineTuneRun.labelsInput: HostTensor(TensorType(.i32, [Self.batch, Self.capacity]), labels),
-            FineTuneRun.countsInput: HostTensor(TensorType(.i32, [Self.batch]), [2, 1]),
-        ], learningRate: 0)
+        let out = try Self.runStep(step, gt: gt, labels: [[1, 2], [0]])
 
         let anchors = Self.hostAnchors
         let bias = Double(Float(-Foundation.log(99.0)))
@@ -134,21 +138,7 @@ struct RetinaNetTests {
         let net = try Self.network(boosted: channels)
         let step = try TrainStep(try FineTuneRun.trace(net, Self.configuration))
         let gt: [[HostDetection.Box]] = [[[4, 6, 30, 40], [20, 10, 61, 50]], [[8, 30, 40, 62]]]
-        var boxes: [Double] = [], labels: [Double] = []
-        for image in 0..<Self.batch {
-            for k in 0..<Self.capacity {
-                boxes += k < gt[image].count ? gt[image][k] : [10, 10, 30, 30]
-                labels.append(k < gt[image].count ? Double(labelsPerImage[image][k]) : -1)
-            }
-        }
-        var rng = RandomStream(seed: 5)
-        let images = (0..<(Self.batch * Self.canvas * Self.canvas * 3)).map { _ in rng.normal() }
-        let out = try step.run([
-            FineTuneRun.imagesInput: HostTensor(TensorType(.f32, [Self.batch, Self.canvas, Self.canvas, 3]), images),
-            FineTuneRun.boxesInput: HostTensor(TensorType(.f32, [Self.batch, Self.capacity, 4]), boxes),
-            FineTuneRun.labelsInput: HostTensor(TensorType(.i32, [Self.batch, Self.capacity]), labels),
-            FineTuneRun.countsInput: HostTensor(TensorType(.i32, [Self.batch]), [2, 1]),
-        ], learningRate: 0)
+        let out = try Self.runStep(step, gt: gt, labels: labelsPerImage)
 
         var total = 0.0, positives = 0
         for image in 0..<Self.batch {
