@@ -38,25 +38,33 @@ public struct DetCoViews: Equatable, Sendable {
 
     /// Renders X1...X4 of `image` into slot `slot` of `batch`.
     public func render(_ image: Image, into batch: DetCoBatch, slot: Int, rng: inout RandomStream, scratch: TransformScratch) {
-        global.apply(image, into: batch.x1.entry(slot), rng: &rng, scratch: scratch)
-        global.apply(image, into: batch.x2.entry(slot), rng: &rng, scratch: scratch)
-        local.apply(image, into: batch.x3.entry(9 * slot), rng: &rng, scratch: scratch)
-        local.apply(image, into: batch.x4.entry(9 * slot), rng: &rng, scratch: scratch)
+        render(.plain(image), into: batch, slot: slot, rng: &rng, scratch: scratch)
+    }
+
+    /// Renders X1...X4 of a loaded sample, each view from its own picture (its own background when swapping).
+    public func render(_ sample: ViewImages.Sample, into batch: DetCoBatch, slot: Int, rng: inout RandomStream,
+                       scratch: TransformScratch) {
+        global.apply(sample.view(&rng), into: batch.x1.entry(slot), rng: &rng, scratch: scratch)
+        global.apply(sample.view(&rng), into: batch.x2.entry(slot), rng: &rng, scratch: scratch)
+        local.apply(sample.view(&rng), into: batch.x3.entry(9 * slot), rng: &rng, scratch: scratch)
+        local.apply(sample.view(&rng), into: batch.x4.entry(9 * slot), rng: &rng, scratch: scratch)
     }
 }
 
 extension DataLoader where Batch == DetCoBatch {
-    /// A loader of DetCo batches over `source`.
-    public static func detco(source: any ImageSource, views: DetCoViews, configuration: DataLoaderConfiguration) throws -> DataLoader<DetCoBatch> {
+    /// A loader of DetCo batches over `source`; with `backgrounds` (a source with foreground masks only) each
+    /// view first gets a background of its own.
+    public static func detco(source: any ImageSource, views: DetCoViews, backgrounds: BackgroundSwap? = nil,
+                             configuration: DataLoaderConfiguration) throws -> DataLoader<DetCoBatch> {
         guard views.global.size >= 8, views.local.patchSize >= 1 else {
             throw DataError(.invalid, file: "<loader>", "DetCo view size \(views.global.size) is too small (need at least 8)")
         }
         var configuration = configuration
         configuration.sampleCount = source.count
         let batchSize = configuration.batchSize
+        let images = try ViewImages(source: source, backgrounds: backgrounds)
         return try DataLoader(configuration, makeBatch: { DetCoBatch(batchSize: batchSize, views: views) }) { batch, slot, index, rng, scratch in
-            let image = try source.loadImage(at: index)
-            views.render(image, into: batch, slot: slot, rng: &rng, scratch: scratch)
+            views.render(try images.load(index), into: batch, slot: slot, rng: &rng, scratch: scratch)
             batch.indices.storage[slot] = Int32(truncatingIfNeeded: index)
         }
     }

@@ -36,6 +36,21 @@ struct SceneComposer {
 
     /// Composes scene number `index` of `seed`: the RGB image and its visible items in paste order.
     func compose(seed: UInt64, index: Int, scratch: TransformScratch) -> (Image, [SceneItem]) {
+        let (image, owners, placements) = layout(seed: seed, index: index, scratch: scratch)
+        let sceneItems = placements.indices.map { k in
+            SceneItem(label: placements[k].label, rle: RLE(owners, value: UInt8(k + 1), height: size, width: size))
+        }
+        return (image, sceneItems)
+    }
+
+    /// Scene `index` of `seed` as the same RGB image plus its foreground (the union of the visible items).
+    func composeLayers(seed: UInt64, index: Int, scratch: TransformScratch) -> LayeredImage {
+        let (image, owners, _) = layout(seed: seed, index: index, scratch: scratch)
+        return LayeredImage(image: image, foreground: owners.map { $0 > 0 })
+    }
+
+    /// The rendered scene, the owner of each pixel (0 = background, k = placement k − 1) and the kept placements.
+    private func layout(seed: UInt64, index: Int, scratch: TransformScratch) -> (Image, [UInt8], [Placement]) {
         var rng = RandomStream(seed: seed, stream: UInt64(index))
         var canvas = [Float](repeating: 0, count: size * size * 3)
         SceneStyle.background(&canvas, size: size, rng: &rng)
@@ -69,10 +84,7 @@ struct SceneComposer {
                      + SIMD3(repeating: 0.5))
             pixels[3 * p] = UInt8(color.x); pixels[3 * p + 1] = UInt8(color.y); pixels[3 * p + 2] = UInt8(color.z)
         }
-        let sceneItems = placements.indices.map { k in
-            SceneItem(label: placements[k].label, rle: RLE(owners, value: UInt8(k + 1), height: size, width: size))
-        }
-        return (Image(width: size, height: size, channels: 3, pixels: pixels), sceneItems)
+        return (Image(width: size, height: size, channels: 3, pixels: pixels), owners, placements)
     }
 
     private func place(_ rng: inout RandomStream, scratch: TransformScratch) -> Placement {
