@@ -84,6 +84,9 @@ public struct Table1Plan: Equatable, Sendable {
     public func pretraining(_ method: PretrainingMethod) -> PretrainingConfiguration {
         var c = pretraining
         c.method = method
+        // Table I pre-trains on the detection training split read as plain COCO images, which carry no
+        // foreground masks apart from the annotations (using those would put labels into self-supervision).
+        c.backgroundSwap = nil
         return c
     }
 

@@ -32,13 +32,23 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
     /// random saturated hue, so at 0.1 an item's colour identifies its scene and pre-training learns colour
     /// (docs/zoo.md, "Choices"); 0.5 rotates hue uniformly and leaves shape as the cue.
     public var hueJitter = 0.5
+    /// Probability that a view gets a background of its own (BackgroundSwap.swift); needs a source with foreground
+    /// masks (the built-in scenes; the demo preset uses 1). nil: off — also what a checkpoint written before the
+    /// option existed decodes to.
+    public var backgroundSwap: Double?
+    /// Smallest area fraction of a global view's RandomResizedCrop; nil means MoCo v2's 0.2.
+    public var minimumCropScale: Double?
     public var seed: UInt64 = 0
     public var checkpointEvery = 100
 
     public init(method: PretrainingMethod) { self.method = method }
 
     /// The demo preset (ResNet-18, 64×64 fashion scenes, a few minutes on two cores).
-    public static func demo(_ method: PretrainingMethod) -> PretrainingConfiguration { PretrainingConfiguration(method: method) }
+    public static func demo(_ method: PretrainingMethod) -> PretrainingConfiguration {
+        var c = PretrainingConfiguration(method: method)
+        c.backgroundSwap = 1
+        return c
+    }
 
     public var learningRate: Double { baseLearningRate * Double(batch) / 256 }
 
@@ -53,6 +63,9 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
         if steps < 1 { out.append("--steps must be positive") }
         if queueSize % batch != 0 { out.append("the queue size \(queueSize) must be a multiple of the batch \(batch)") }
         if !(0...0.5).contains(hueJitter) { out.append("--hue-jitter must be in 0...0.5") }
+        if let p = backgroundSwap, !(0...1).contains(p) { out.append("--background-swap must be a probability in 0...1") }
+        if !(temperature > 0) { out.append("--temperature must be positive") }
+        if let s = minimumCropScale, !(s > 0 && s <= 1) { out.append("--crop-scale must be in (0, 1]") }
         if levelWeights.count != 4 { out.append("level weights need 4 values (Res2..Res5)") }
         if contrasts.contains(where: { DetCoContrast(rawValue: $0) == nil }) { out.append("contrasts are g2g, l2g, l2l") }
         return out
@@ -64,6 +77,12 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
         p.jitter.hue = Float(hueJitter)
         return p
     }
+
+    /// The global views' crop-scale range.
+    public var cropScale: ClosedRange<Double> { (minimumCropScale ?? 0.2)...1.0 }
+
+    /// The background augmentation of every view, if any.
+    public var backgrounds: BackgroundSwap? { backgroundSwap.flatMap { $0 > 0 ? BackgroundSwap(probability: $0) : nil } }
 
     public var moco: MoCoConfiguration {
         var c = MoCoConfiguration()
@@ -85,6 +104,8 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
         c.queueLayout = sharedGlobalQueue ? .sharedGlobal : .perContrast
         c.shareQueuesAcrossLevels = shareQueuesAcrossLevels
         c.batchNormSplits = batchNormSplits
+        c.temperatures[.g2g] = temperature
+        c.temperatures[.l2l] = temperature
         return c
     }
 

@@ -46,6 +46,7 @@ public final class PretrainingRun {
         var views = DetCoViews(size: configuration.size)
         views.global.photometric = configuration.photometric(views.global.photometric)
         views.local.photometric = configuration.photometric(views.local.photometric)
+        views.global.crop.scale = configuration.cropScale
         patchSize = views.local.patchSize
         switch configuration.method {
         case .mocov2:
@@ -53,14 +54,16 @@ public final class PretrainingRun {
             try m.initialize(seed: configuration.seed)
             model = m
             step = try TrainStep(try Pretraining.moco(m, batch: configuration.batch, size: configuration.size, optimizer: optimizer))
-            loader = .moco(try DataLoader.moco(source: source, augment: views.global, configuration: loaderConfiguration))
+            loader = .moco(try DataLoader.moco(source: source, augment: views.global, backgrounds: configuration.backgrounds,
+                                               configuration: loaderConfiguration))
         case .detco:
             let d = DetCo(configuration.detco)
             try d.initialize(seed: configuration.seed)
             model = d
             step = try TrainStep(try Pretraining.detco(d, batch: configuration.batch, size: configuration.size,
                                                        patch: patchSize, optimizer: optimizer))
-            loader = .detco(try DataLoader.detco(source: source, views: views, configuration: loaderConfiguration))
+            loader = .detco(try DataLoader.detco(source: source, views: views, backgrounds: configuration.backgrounds,
+                                                 configuration: loaderConfiguration))
         }
         var resumedAt: Int?
         if resume {

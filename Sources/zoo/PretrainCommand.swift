@@ -18,6 +18,9 @@ struct PretrainOptions: ParsableArguments {
     @Option(help: "Keys in each queue (a multiple of --batch).") var queueSize: Int?
     @Option(help: "BN sub-batches (shuffle-BN emulation).") var bnSplits = 2
     @Option(help: "ColorJitter hue strength of the views, 0...0.5 (MoCo v2 uses 0.1; the demo 0.5, see docs/zoo.md).") var hueJitter: Double?
+    @Option(help: "Probability that a view gets a background of its own, 0...1 (built-in scenes only; the demo 1, see docs/zoo.md).") var backgroundSwap: Double?
+    @Option(help: "InfoNCE temperature τ of MoCo v2 (and of DetCo's g2g and l2l contrasts; l2g keeps 0.5).") var temperature: Double?
+    @Option(help: "Smallest area fraction of a global view's random crop (MoCo v2: 0.2).") var cropScale: Double?
     @Option(help: "A folder of JPEG/PNG images (default: the built-in fashion scenes).") var data: String?
     @Option(help: "Output folder for metrics.jsonl, loss.png and checkpoint.safetensors.") var out: String?
     @Option(help: "Write a checkpoint every N steps (and at the end).") var checkpointEvery = 100
@@ -36,6 +39,11 @@ struct PretrainOptions: ParsableArguments {
         if let queueSize { c.queueSize = queueSize }
         c.batchNormSplits = bnSplits
         if let hueJitter { c.hueJitter = hueJitter }
+        // A folder of images has no foreground masks, so it gets no background swap unless asked (then refused).
+        // 0 is stored as "off" (nil), which is also how checkpoints from before the option read.
+        c.backgroundSwap = (backgroundSwap ?? (data == nil ? c.backgroundSwap : nil)).flatMap { $0 > 0 ? $0 : nil }
+        if let cropScale { c.minimumCropScale = cropScale }
+        if let temperature { c.temperature = temperature }
         c.seed = seed
         c.checkpointEvery = max(checkpointEvery, 1)
         return c
@@ -43,9 +51,8 @@ struct PretrainOptions: ParsableArguments {
 
     func source() throws -> any ImageSource {
         if let data { return try ImageFolder(root: URL(fileURLWithPath: data)) }
-        FileHandle.standardError.write(Data("preparing the built-in fashion scenes (generated once, then cached)…\n".utf8))
-        let scenes = try FashionScenes.ensureCached()
-        return try ImageFolder(root: scenes.appendingPathComponent("images"))
+        // The scenes are composed on demand (the same pixels as the cached PNGs), with their foreground masks.
+        return try FashionSceneSource()
     }
 }
 

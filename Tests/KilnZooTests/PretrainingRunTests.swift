@@ -66,6 +66,30 @@ struct PretrainingRunTests {
         #expect(tensors["encoder_q.conv1.weight"]?.shape == [64, 3, 7, 7])
     }
 
+    @Test("background swapping on the built-in scenes resumes exactly; on images without masks it is refused")
+    func backgroundSwap() throws {
+        var c = Self.configuration(.mocov2)
+        c.steps = 4
+        c.checkpointEvery = 2
+        c.backgroundSwap = 1
+        let scenes = try FashionSceneSource(count: 16, seed: 2, size: 48)
+        let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kiln-swap-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let full = root.appendingPathComponent("full"), split = root.appendingPathComponent("split")
+        try PretrainingRun(c, source: scenes, out: full, resume: false, dataThreads: 2).run()
+        let interrupted = try PretrainingRun(c, source: scenes, out: split, resume: false, dataThreads: 1)
+        #expect(throws: StopAfter.self) { try interrupted.run { r in if r.step == 3 { throw StopAfterBox.error } } }
+        try PretrainingRun(c, source: scenes, out: split, resume: true, dataThreads: 2).run()
+        let a = try Self.losses(full), b = try Self.losses(split)
+        #expect(a.count == 4 && a == b, "\n\(a.joined(separator: "\n"))\nvs\n\(b.joined(separator: "\n"))")
+        do {
+            _ = try PretrainingRun(c, source: BlockImages(count: 12), out: nil, resume: false)
+            Issue.record("expected background swapping without masks to be refused")
+        } catch {
+            #expect("\(error)".contains("foreground masks"), "\(error)")
+        }
+    }
+
     @Test("a diverging run stops with a message naming the step and keeps the last good checkpoint")
     func divergence() throws {
         var c = Self.configuration(.mocov2)
