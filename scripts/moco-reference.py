@@ -4,6 +4,8 @@
 # torchvision names, which `zoo eval knn FILE` reads. Uses the peers' venv (../shared/bench/setup-peers):
 #   ~/.cache/kiln-peers/venv-torch/bin/python scripts/moco-reference.py [STEPS] [OUT.safetensors] [LR_PER_256] [BN_SPLITS]
 # One thread: with other load on the two cores, PyTorch's OpenMP threads slow down many-fold.
+# It reads the PNG scene cache (~/.cache/kiln/scenes-v2-96-0-10000) that the detection commands create on first
+# use (e.g. `zoo finetune maskrcnn-fpn --iters 1`); it does not apply Kiln's background swap.
 import math, os, sys, time, random
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision, torchvision.transforms as T
