@@ -75,6 +75,7 @@ public struct Table1Report: Sendable {
             "- Pre-training (MoCo v2 and DetCo alike): ResNet-\(p.depth), \(p.steps) steps of \(p.batch) images at "
                 + "\(p.size)×\(p.size), lr \(p.learningRate) (cosine, \(p.warmupSteps) warm-up steps), queue \(p.queueSize), "
                 + "key momentum \(p.keyMomentum), hue jitter \(p.hueJitter), seed \(p.seed) — the demo preset"
+                + (p.backgroundSwap == nil ? " without its per-view background swap" : "")
                 + (p.steps == Table1Plan.fullPretrainingSteps ? "" : " with its length scaled by the budget")
                 + ". It sees the training scenes only, without labels.",
             "- Fine-tuning (every cell alike): \(f.iterations) iterations of \(f.batch) images on a \(f.canvas)² canvas "
@@ -107,7 +108,8 @@ public struct Table1Report: Sendable {
                      + "--fraction \(String(format: "%g", fraction)) --iters \(f.iterations) --seed \(f.seed) --out \(cell) --no-eval")
         lines.append("zoo eval detector \(cell)/checkpoint.safetensors --images \(results.evaluatedImages)")
         lines += ["```", "",
-                  "The pre-trainings match `zoo train detco|mocov2 --steps \(p.steps) --seed \(p.seed)` except that they read "
+                  "The pre-trainings match `zoo train detco|mocov2 --steps \(p.steps) --seed \(p.seed)"
+                  + (p.backgroundSwap == nil ? " --background-swap 0" : "") + "` except that they read "
                   + "only the training split and warm up for \(p.warmupSteps) steps.", ""]
         return lines.joined(separator: "\n")
     }
