@@ -10,6 +10,7 @@ public final class MetricsLog {
 
     public var jsonlURL: URL { directory.appendingPathComponent("metrics.jsonl") }
     public var plotURL: URL { directory.appendingPathComponent("loss.png") }
+    public var knnPlotURL: URL { directory.appendingPathComponent("knn.png") }
 
     /// Opens the log in `directory`. When resuming at `step`, lines of later steps are dropped so the file equals
     /// an uninterrupted run's.
@@ -47,8 +48,17 @@ public final class MetricsLog {
         handle?.write(Data(("{" + fields.joined(separator: ", ") + "}\n").utf8))
     }
 
-    /// Renders the loss curves (every key starting with "loss") to loss.png.
+    /// Renders the loss curves (every key starting with "loss") to loss.png, and the kNN monitor's top-1 (in %) to
+    /// knn.png when records have `knn_top1`.
     public func plot(title: String) throws {
+        let knn = records.compactMap { r -> SIMD2<Double>? in
+            guard let s = r["step"], let v = r["knn_top1"], v.isFinite else { return nil }
+            return SIMD2(s, 100 * v)
+        }
+        if !knn.isEmpty {
+            try LinePlot(series: [LinePlot.Series(name: "kNN top-1", points: knn)], title: title, xLabel: "step",
+                         yLabel: "kNN top-1 (%)").render().save(to: knnPlotURL)
+        }
         let keys = Set(records.flatMap { $0.keys.filter { $0.hasPrefix("loss") } }).sorted()
         guard !records.isEmpty, !keys.isEmpty else { return }
         let series = keys.map { key in

@@ -12,6 +12,8 @@ public struct PretrainingStepRecord {
     public var losses: [String: Double]
     public var learningRate: Double
     public var imagesPerSecond: Double
+    /// The kNN monitor's top-1 (in [0, 1]) after this step, when it ran.
+    public var knnTopOne: Double? = nil
 }
 
 public struct PretrainingError: Error, CustomStringConvertible {
@@ -29,6 +31,8 @@ public final class PretrainingRun {
     private let loader: AnyPretrainingLoader
     private let metrics: MetricsLog?
     private let patchSize: Int
+    /// Evaluates the query trunk every few steps when set (`monitorKNN`).
+    public private(set) var knnMonitor: KNNMonitor?
 
     public var checkpointURL: URL? { out?.appendingPathComponent("checkpoint.safetensors") }
 
@@ -87,6 +91,17 @@ public final class PretrainingRun {
 
     public var batchesPerEpoch: Int { loader.batchesPerEpoch }
 
+    /// Turns on the kNN monitor (`KNNMonitor`): `knn_top1` in metrics.jsonl and knn.png, also at step 0 of a new run.
+    public func monitorKNN(_ settings: KNNMonitorSettings) throws {
+        let backbone: ResNet
+        switch model {
+        case let m as MoCoV2: backbone = m.encoderQ.backbone
+        case let d as DetCo: backbone = d.encoderQ.backbone
+        default: throw PretrainingError("the kNN monitor knows MoCo v2 and DetCo models only")
+        }
+        knnMonitor = try KNNMonitor(settings, backbone: backbone, parameterPrefix: "encoder_q.", size: configuration.size)
+    }
+
     /// Starts the epoch containing global step `s` and skips to it (augmentation is seeded per sample and epoch,
     /// so the batches are those of an uninterrupted run).
     private func positionLoader(at s: Int) {
@@ -101,6 +116,9 @@ public final class PretrainingRun {
         let schedule = CosineSchedule(base: c.learningRate, totalSteps: c.steps, warmupSteps: c.warmupSteps)
         let exe = step.executable
         let perEpoch = max(loader.batchesPerEpoch, 1)
+        if let knnMonitor, nextStep == 0 {
+            metrics?.append(["step": 0, "knn_top1": try knnMonitor.evaluate(step.compiled)])
+        }
         while nextStep < c.steps {
             let s = nextStep
             if s > 0 && s % perEpoch == 0 { loader.start(epoch: s / perEpoch) }
@@ -119,9 +137,14 @@ public final class PretrainingRun {
             record["step"] = Double(s + 1)
             record["lr"] = lr
             record["images_per_s"] = rate
+            var knn: Double?
+            if let knnMonitor, knnMonitor.isDue(after: nextStep, of: c.steps) {
+                knn = try knnMonitor.evaluate(step.compiled)
+                record["knn_top1"] = knn
+            }
             metrics?.append(record)
             try onStep(PretrainingStepRecord(step: s + 1, totalSteps: c.steps, epoch: s / perEpoch, losses: losses,
-                                         learningRate: lr, imagesPerSecond: rate))
+                                             learningRate: lr, imagesPerSecond: rate, knnTopOne: knn))
             if nextStep % c.checkpointEvery == 0 || nextStep == c.steps { try saveCheckpoint() }
         }
         try metrics?.plot(title: "\(c.method.rawValue) ResNet-\(c.depth), batch \(c.batch), \(c.size)x\(c.size)")

@@ -27,6 +27,9 @@ struct PretrainOptions: ParsableArguments {
     @Flag(help: "Continue the run saved in --out from its last checkpoint.") var resume = false
     @Option(help: "Random seed (initialisation, data order, augmentation).") var seed: UInt64 = 0
     @Option(help: "Data-loader threads.") var dataThreads = 2
+    @Option(help: "Every N steps (and at steps 0 and last), kNN top-1 of the query trunk on Fashion-MNIST items, as `zoo eval knn` with a 5,000-item gallery and 1,000 queries (0: off).")
+    var knnEvery = 0
+    @Option(help: "Folder with the Fashion-MNIST IDX files (for --knn-every).") var fashionMnist = FashionMNIST.defaultDirectory.path
 
     func configuration(_ method: PretrainingMethod) -> PretrainingConfiguration {
         var c = PretrainingConfiguration.demo(method)
@@ -97,19 +100,28 @@ enum Pretrainer {
         }
         let out = URL(fileURLWithPath: options.out ?? "runs/\(c.method.rawValue)")
         let run = try PretrainingRun(c, source: source, out: out, resume: options.resume, dataThreads: options.dataThreads)
+        guard options.knnEvery >= 0 else { throw UsageError("--knn-every must not be negative") }
+        if options.knnEvery > 0 {
+            var monitor = KNNMonitorSettings(every: options.knnEvery)
+            monitor.directory = URL(fileURLWithPath: options.fashionMnist)
+            try run.monitorKNN(monitor)
+        }
         let name = c.method == .detco ? "DetCo" : "MoCo v2"
         print("\(name), ResNet-\(c.depth), batch \(c.batch), \(c.size)×\(c.size), \(c.steps) steps "
               + "(\(run.batchesPerEpoch) per epoch of \(source.count) images), lr \(c.learningRate), queue \(c.queueSize), out \(out.path)"
               + (run.nextStep > 0 ? ", resuming after step \(run.nextStep)" : ""))
         let bar = ProgressBar(total: c.steps)
+        var lastKNN: Double?
         try run.run { r in
             let terms = r.losses.keys.filter { $0 != "loss" }.sorted()
                 .map { String(format: "%@ %.4f", String($0.dropFirst(5)), r.losses[$0]!) }.joined(separator: " ")
+            lastKNN = r.knnTopOne ?? lastKNN
             let fields = String(format: "epoch %d loss %.4f ", r.epoch, r.losses["loss"] ?? .nan) + terms
                 + String(format: " lr %.4f %.1f img/s", r.learningRate, r.imagesPerSecond)
-            bar.update(r.step, fields)
+                + (lastKNN.map { String(format: " kNN %.1f%%", 100 * $0) } ?? "")
+            bar.update(r.step, fields, force: r.knnTopOne != nil)
         }
         print("done: \(out.appendingPathComponent("checkpoint.safetensors").path), \(out.appendingPathComponent("metrics.jsonl").path), "
-              + out.appendingPathComponent("loss.png").path)
+              + out.appendingPathComponent("loss.png").path + (run.knnMonitor != nil ? ", " + out.appendingPathComponent("knn.png").path : ""))
     }
 }

@@ -90,6 +90,41 @@ struct PretrainingRunTests {
         }
     }
 
+    @Test("the kNN monitor logs knn_top1 at step 0, every N steps and at the end, draws knn.png, and changes no loss")
+    func knnMonitor() throws {
+        var c = Self.configuration(.mocov2)
+        c.steps = 5
+        let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kiln-knn-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plain = root.appendingPathComponent("plain"), monitored = root.appendingPathComponent("monitored")
+        try PretrainingRun(c, source: BlockImages(count: 12), out: plain, resume: false, dataThreads: 1).run()
+        let run = try PretrainingRun(c, source: BlockImages(count: 12), out: monitored, resume: false, dataThreads: 1)
+        var settings = KNNMonitorSettings(every: 2)
+        settings.galleryCount = 40
+        settings.queryCount = 20
+        settings.k = 5
+        try run.monitorKNN(settings)
+        var evaluated: [Int] = []
+        try run.run { r in
+            if let top1 = r.knnTopOne {
+                evaluated.append(r.step)
+                #expect(top1 >= 0 && top1 <= 1)
+            }
+        }
+        #expect(evaluated == [2, 4, 5])
+        let lines = try Self.losses(monitored)
+        #expect(lines.first?.hasPrefix("{\"step\": 0, \"knn_top1\": ") == true, "\(lines.first ?? "")")
+        #expect(lines.filter { $0.contains("knn_top1") }.count == 4)
+        // Without the monitor's field and its step-0 line, the metrics are the unmonitored run's.
+        let stripped = lines.dropFirst().map { $0.split(separator: ",").filter { !$0.contains("knn_top1") }.joined(separator: ",") }
+        #expect(stripped == (try Self.losses(plain)))
+        #expect(FileManager.default.fileExists(atPath: monitored.appendingPathComponent("knn.png").path))
+
+        var missing = KNNMonitorSettings(every: 2)
+        missing.directory = root.appendingPathComponent("no-fashion-mnist")
+        #expect(throws: (any Error).self) { try run.monitorKNN(missing) }
+    }
+
     @Test("a diverging run stops with a message naming the step and keeps the last good checkpoint")
     func divergence() throws {
         var c = Self.configuration(.mocov2)
