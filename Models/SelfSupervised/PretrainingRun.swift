@@ -33,6 +33,8 @@ public final class PretrainingRun {
     private let patchSize: Int
     /// Evaluates the query trunk every few steps when set (`monitorKNN`).
     public private(set) var knnMonitor: KNNMonitor?
+    /// The monitor's top-1 of the untrained trunk (step 0 of a new run), once `run` has evaluated it.
+    public private(set) var initialKNNTopOne: Double?
 
     public var checkpointURL: URL? { out?.appendingPathComponent("checkpoint.safetensors") }
 
@@ -117,7 +119,9 @@ public final class PretrainingRun {
         let exe = step.executable
         let perEpoch = max(loader.batchesPerEpoch, 1)
         if let knnMonitor, nextStep == 0 {
-            metrics?.append(["step": 0, "knn_top1": try knnMonitor.evaluate(step.compiled)])
+            let top1 = try knnMonitor.evaluate(step.compiled)
+            initialKNNTopOne = top1
+            metrics?.append(["step": 0, "knn_top1": top1])
         }
         while nextStep < c.steps {
             let s = nextStep

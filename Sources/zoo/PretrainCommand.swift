@@ -115,7 +115,7 @@ enum Pretrainer {
         try run.run { r in
             let terms = r.losses.keys.filter { $0 != "loss" }.sorted()
                 .map { String(format: "%@ %.4f", String($0.dropFirst(5)), r.losses[$0]!) }.joined(separator: " ")
-            lastKNN = r.knnTopOne ?? lastKNN
+            lastKNN = r.knnTopOne ?? lastKNN ?? run.initialKNNTopOne
             let fields = String(format: "epoch %d loss %.4f ", r.epoch, r.losses["loss"] ?? .nan) + terms
                 + String(format: " lr %.4f %.1f img/s", r.learningRate, r.imagesPerSecond)
                 + (lastKNN.map { String(format: " kNN %.1f%%", 100 * $0) } ?? "")
