@@ -27,7 +27,7 @@ struct PretrainOptions: ParsableArguments {
     @Flag(help: "Continue the run saved in --out from its last checkpoint.") var resume = false
     @Option(help: "Random seed (initialisation, data order, augmentation).") var seed: UInt64 = 0
     @Option(help: "Data-loader threads.") var dataThreads = 2
-    @Option(help: "Every N steps (and at steps 0 and last), kNN top-1 of the query trunk on Fashion-MNIST items, as `zoo eval knn` with a 5,000-item gallery and 1,000 queries (0: off).")
+    @Option(help: "Every N steps (and at steps 0 and last), kNN top-1 of the query trunk on Fashion-MNIST items, as `zoo eval knn` with a 5,000-item gallery and 1,000 queries (0: off). Each takes seconds for ResNet-18 at 64 px, minutes for ResNet-50 at 224 px.")
     var knnEvery = 0
     @Option(help: "Folder with the Fashion-MNIST IDX files (for --knn-every).") var fashionMnist = FashionMNIST.defaultDirectory.path
 
