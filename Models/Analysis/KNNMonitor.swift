@@ -26,7 +26,7 @@ public final class KNNMonitor {
     public let settings: KNNMonitorSettings
     private let backbone: ResNet
     private let prefix: String
-    private var setup: FrozenEvaluationSetup
+    private let setup: FrozenEvaluationSetup
 
     /// A monitor of `backbone`, whose parameters appear in a compiled step's states under `prefix`
     /// (e.g. "encoder_q."), evaluated at input size `size`. Fails early when Fashion-MNIST cannot be read.
@@ -38,11 +38,12 @@ public final class KNNMonitor {
         self.settings = settings
         self.backbone = backbone
         self.prefix = prefix
-        setup = FrozenEvaluationSetup()
+        var setup = FrozenEvaluationSetup()
         setup.size = size
         setup.trainCount = settings.galleryCount
         setup.testCount = settings.queryCount
         setup.directory = settings.directory
+        self.setup = setup
         _ = try FashionMNIST.load(split: .test, directory: settings.directory)
     }
 

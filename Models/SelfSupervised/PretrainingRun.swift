@@ -31,16 +31,18 @@ public final class PretrainingRun {
     private let loader: AnyPretrainingLoader
     private let metrics: MetricsLog?
     private let patchSize: Int
-    /// Evaluates the query trunk every few steps when set (`monitorKNN`).
-    public private(set) var knnMonitor: KNNMonitor?
+    /// Evaluates the query trunk every few steps when the run was made with `knn` settings.
+    public let knnMonitor: KNNMonitor?
     /// The monitor's top-1 of the untrained trunk (step 0 of a new run), once `run` has evaluated it.
     public private(set) var initialKNNTopOne: Double?
 
     public var checkpointURL: URL? { out?.appendingPathComponent("checkpoint.safetensors") }
 
-    /// Builds the model and its step, and resumes from `out/checkpoint.safetensors` when `resume` is set.
+    /// Builds the model and its step, and resumes from `out/checkpoint.safetensors` when `resume` is set. With `knn`,
+    /// a kNN monitor (`KNNMonitor`) logs `knn_top1` to metrics.jsonl and knn.png, also at step 0 of a new run. Every
+    /// check that can fail runs before anything in `out` is written.
     public init(_ configuration: PretrainingConfiguration, source: any ImageSource, out: URL?, resume: Bool,
-                dataThreads: Int = 2) throws {
+                dataThreads: Int = 2, knn: KNNMonitorSettings? = nil) throws {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw PretrainingError(problems.joined(separator: "; ")) }
         self.configuration = configuration
@@ -71,6 +73,17 @@ public final class PretrainingRun {
             loader = .detco(try DataLoader.detco(source: source, views: views, backgrounds: configuration.backgrounds,
                                                  configuration: loaderConfiguration))
         }
+        if let knn {
+            let backbone: ResNet
+            switch model {
+            case let m as MoCoV2: backbone = m.encoderQ.backbone
+            case let d as DetCo: backbone = d.encoderQ.backbone
+            default: throw PretrainingError("the kNN monitor knows MoCo v2 and DetCo models only")
+            }
+            knnMonitor = try KNNMonitor(knn, backbone: backbone, parameterPrefix: "encoder_q.", size: configuration.size)
+        } else {
+            knnMonitor = nil
+        }
         var resumedAt: Int?
         if resume {
             guard let url = out?.appendingPathComponent("checkpoint.safetensors") else {
@@ -92,17 +105,6 @@ public final class PretrainingRun {
     }
 
     public var batchesPerEpoch: Int { loader.batchesPerEpoch }
-
-    /// Turns on the kNN monitor (`KNNMonitor`): `knn_top1` in metrics.jsonl and knn.png, also at step 0 of a new run.
-    public func monitorKNN(_ settings: KNNMonitorSettings) throws {
-        let backbone: ResNet
-        switch model {
-        case let m as MoCoV2: backbone = m.encoderQ.backbone
-        case let d as DetCo: backbone = d.encoderQ.backbone
-        default: throw PretrainingError("the kNN monitor knows MoCo v2 and DetCo models only")
-        }
-        knnMonitor = try KNNMonitor(settings, backbone: backbone, parameterPrefix: "encoder_q.", size: configuration.size)
-    }
 
     /// Starts the epoch containing global step `s` and skips to it (augmentation is seeded per sample and epoch,
     /// so the batches are those of an uninterrupted run).

@@ -99,13 +99,14 @@ enum Pretrainer {
             c.steps = epochs * max(source.count / c.batch, 1)
         }
         let out = URL(fileURLWithPath: options.out ?? "runs/\(c.method.rawValue)")
-        let run = try PretrainingRun(c, source: source, out: out, resume: options.resume, dataThreads: options.dataThreads)
         guard options.knnEvery >= 0 else { throw UsageError("--knn-every must not be negative") }
+        var knn: KNNMonitorSettings?
         if options.knnEvery > 0 {
-            var monitor = KNNMonitorSettings(every: options.knnEvery)
-            monitor.directory = URL(fileURLWithPath: options.fashionMnist)
-            try run.monitorKNN(monitor)
+            knn = KNNMonitorSettings(every: options.knnEvery)
+            knn?.directory = URL(fileURLWithPath: options.fashionMnist)
         }
+        let run = try PretrainingRun(c, source: source, out: out, resume: options.resume, dataThreads: options.dataThreads,
+                                     knn: knn)
         let name = c.method == .detco ? "DetCo" : "MoCo v2"
         print("\(name), ResNet-\(c.depth), batch \(c.batch), \(c.size)×\(c.size), \(c.steps) steps "
               + "(\(run.batchesPerEpoch) per epoch of \(source.count) images), lr \(c.learningRate), queue \(c.queueSize), out \(out.path)"

@@ -98,12 +98,12 @@ struct PretrainingRunTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let plain = root.appendingPathComponent("plain"), monitored = root.appendingPathComponent("monitored")
         try PretrainingRun(c, source: BlockImages(count: 12), out: plain, resume: false, dataThreads: 1).run()
-        let run = try PretrainingRun(c, source: BlockImages(count: 12), out: monitored, resume: false, dataThreads: 1)
         var settings = KNNMonitorSettings(every: 2)
         settings.galleryCount = 40
         settings.queryCount = 20
         settings.k = 5
-        try run.monitorKNN(settings)
+        let run = try PretrainingRun(c, source: BlockImages(count: 12), out: monitored, resume: false, dataThreads: 1,
+                                     knn: settings)
         var evaluated: [Int] = []
         try run.run { r in
             if let top1 = r.knnTopOne {
@@ -120,9 +120,14 @@ struct PretrainingRunTests {
         #expect(stripped == (try Self.losses(plain)))
         #expect(FileManager.default.fileExists(atPath: monitored.appendingPathComponent("knn.png").path))
 
+        // Without Fashion-MNIST the run is refused before it writes anything: an earlier run's files stay.
         var missing = KNNMonitorSettings(every: 2)
         missing.directory = root.appendingPathComponent("no-fashion-mnist")
-        #expect(throws: (any Error).self) { try run.monitorKNN(missing) }
+        let before = try Data(contentsOf: plain.appendingPathComponent("metrics.jsonl"))
+        #expect(throws: (any Error).self) {
+            try PretrainingRun(c, source: BlockImages(count: 12), out: plain, resume: false, dataThreads: 1, knn: missing)
+        }
+        #expect(try Data(contentsOf: plain.appendingPathComponent("metrics.jsonl")) == before)
     }
 
     @Test("a diverging run stops with a message naming the step and keeps the last good checkpoint")
