@@ -1,16 +1,17 @@
 // 2-D convolution kernels (NHWC activations, OHWI weights): forward, input gradient, weight gradient.
 //
 // Each pass picks an algorithm from the geometry (`ConvGeometry.algorithm(_:)`), or takes one explicitly:
-// - pointwise: 1×1, stride 1, unpadded — x is already the (N·H·W, Cin) im2col matrix, one GEMM per group,
-//   no scratch (Conv2DGEMM.swift);
+// - pointwise: 1×1, stride 1, unpadded — x is already the (N·H·W, Cin) im2col matrix, one GEMM per group;
+//   the forward pass's scratch holds the packed weights (Conv2DGEMM.swift, PackedGemm.swift);
 // - im2col: patches of a tile of output lines copied into scratch, then a GEMM per tile and group; the input
 //   gradient is a GEMM into scratch followed by a col2im gather (Conv2DGEMM.swift, Im2Col.swift);
 // - winograd(tile: m): F(m×m, 3×3) for 3×3 stride-1 layers, 2.25× (m = 2) or 4× (m = 4) fewer multiplies
 //   (WinogradConv.swift);
 // - perPixel: one GEMM over the batch per output pixel and kernel row, reading x, w and y in place and skipping
 //   taps on padding — no copies, no scratch (Conv2DPerPixel.swift).
-// `ConvGeometry.scratchFloats` reports the scratch each pass needs. GEMMs are single-threaded OpenBLAS calls
-// that the pool runs in parallel (see BLASThreads).
+// `ConvGeometry.scratchFloats` reports the scratch each pass needs. The forward GEMMs of ungrouped pointwise and
+// im2col layers are Kiln's own (`PackedGemm`); the others are single-threaded OpenBLAS calls that the pool runs in
+// parallel (see BLASThreads).
 // The forward pass takes an optional epilogue (per-channel scale and shift, residual, ReLU; GemmEpilogue.swift)
 // that every algorithm applies to each block of y right after computing it: GEMM slices (pointwise, im2col), the
 // batch rows of one output pixel (perPixel), or each vector of the output transform (Winograd).
@@ -69,7 +70,9 @@ public enum Conv2D {
         precondition(epilogue.map { $0.output == y && $0.channels == g.outC } ?? true,
                      "Conv2D.forward: the epilogue must describe y")
         switch algorithm {
-        case .pointwise: pointwiseForward(x: x, w: w, y: y, g: g, pool: pool, epilogue: epilogue)
+        case .pointwise:
+            pointwiseForward(x: x, w: w, y: y, g: g, packed: g.forwardUsesPackedGemm ? required(scratch, g) : nil,
+                             pool: pool, epilogue: epilogue)
         case .perPixel: perPixelForward(x: x, w: w, y: y, g: g, pool: pool, epilogue: epilogue)
         case .im2col: im2colForward(x: x, w: w, y: y, g: g, col: required(scratch, g), pool: pool, epilogue: epilogue)
         case .winograd(let m):
@@ -129,6 +132,20 @@ extension ConvGeometry {
         kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1
             && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
     }
+
+    /// Whether the forward GEMMs of the pointwise and im2col algorithms run on `PackedGemm` rather than OpenBLAS:
+    /// ungrouped layers with a short inner dimension (k = Cin·KH·KW ≤ 256) and long GEMMs (≥ 2048 rows: the output
+    /// pixels, or one im2col tile's). Measured on ResNet-50's shapes at batch 8 (one thread, CPU time, the two
+    /// interleaved; `ConvEpilogueBenchmark/gemms`): there PackedGemm took 0.69–0.95× OpenBLAS's time with the
+    /// epilogue where this chooses it (k = 64–256 at 56 px, k = 128–256 at 28 px, the 7×7 stem's k = 147), 0.96–1.03×
+    /// at k = 512 and 1.04–1.13× on the short GEMMs of the 14 and 7 px layers (224–1568 rows, k ≥ 256).
+    public var forwardUsesPackedGemm: Bool {
+        groups == 1 && patchSize <= 256 && forwardGEMMRows >= 2048
+    }
+
+    /// Rows of one forward GEMM of the pointwise or im2col algorithm: every output pixel for pointwise, the pixels of
+    /// one column tile (at most) for im2col.
+    public var forwardGEMMRows: Int { isPointwise ? outPixels : min(outPixels, ConvTiling(self).tileRows(self)) }
 
     /// Whether `algorithm` can compute this geometry (im2col can compute any valid geometry).
     public func supports(_ algorithm: ConvAlgorithm) -> Bool {
@@ -191,9 +208,13 @@ extension ConvGeometry {
 
     /// Floats of scratch for `pass` computed with `algorithm`.
     public func scratchFloats(_ pass: ConvPass, algorithm: ConvAlgorithm) -> Int {
+        // Forward GEMMs on PackedGemm also hold the packed weights.
+        let packedWeights = pass == .forward && forwardUsesPackedGemm
+            ? PackedGemm.packedFloats(n: outC, k: patchSize) : 0
         switch algorithm {
-        case .pointwise, .perPixel: return 0
-        case .im2col: return ConvTiling(self).tileLines * outW * patchSize
+        case .perPixel: return 0
+        case .pointwise: return packedWeights
+        case .im2col: return ConvTiling(self).columnFloats(self) + packedWeights
         case .winograd(let m): return Winograd.scratchFloats(self, pass, tile: m)
         }
     }

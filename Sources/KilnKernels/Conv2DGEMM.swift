@@ -1,10 +1,21 @@
 // The GEMM-based convolution algorithms: `pointwise` (1×1 stride-1 unpadded, x is already the im2col
 // matrix) and `im2col` (patches of a tile of output lines into scratch, GEMM per tile and group; col2im gather
 // for the input gradient). Tiles keep the column buffer near `ConvTiling.targetFloats` floats.
+// Forward GEMMs of the shapes where it is faster (`ConvGeometry.forwardUsesPackedGemm`) run on `PackedGemm`, with
+// the weights packed into scratch once per call (after the column tile, for im2col); the others and the backward
+// passes use OpenBLAS (`Gemm.sgemm`).
 
 extension Conv2D {
     static func pointwiseForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                 g: ConvGeometry, pool: ThreadPool, epilogue: GemmEpilogue?) {
+                                 g: ConvGeometry, packed: UnsafeMutablePointer<Float>?, pool: ThreadPool,
+                                 epilogue: GemmEpilogue?) {
+        if let packed, g.forwardUsesPackedGemm {
+            // y (M, Cout) = x (M, Cin) · Wᵀ, with W packed once and the epilogue applied in registers.
+            PackedGemm.pack(transB: true, n: g.outC, k: g.inC, b: w, ldb: g.inC, into: packed, pool: pool)
+            PackedGemm.multiply(m: g.outPixels, n: g.outC, k: g.inC, a: x, lda: g.inC, packed: packed, c: y,
+                                ldc: g.outC, pool: pool, epilogue: epilogue)
+            return
+        }
         let cg = g.groupInC, cog = g.groupOutC
         for group in 0..<g.groups {
             // y_g (M, Cog) = x_g (M, Cg) · W_gᵀ
@@ -41,16 +52,26 @@ extension Conv2D {
                               epilogue: GemmEpilogue?) {
         let cog = g.groupOutC, patch = g.patchSize
         let tiling = ConvTiling(g)
+        // With PackedGemm, W is packed once, after the column tile in scratch, and every tile's GEMM uses it.
+        let packed: UnsafeMutablePointer<Float>? = g.forwardUsesPackedGemm ? col + tiling.columnFloats(g) : nil
+        if let packed {
+            PackedGemm.pack(transB: true, n: g.outC, k: patch, b: w, ldb: patch, into: packed, pool: pool)
+        }
         for index in 0..<tiling.count {
             let lines = tiling.tile(index)
             let rows = lines.count * g.outW, firstRow = lines.lowerBound * g.outW
             for group in 0..<g.groups {
                 Im2Col.im2col(x: x, geometry: g, group: group, lines: lines, col: col, pool: pool)
                 // y_tile,g (rows, Cog) = col (rows, patch) · W_gᵀ
-                Gemm.sgemm(transA: false, transB: true, m: rows, n: cog, k: patch, alpha: 1,
-                           a: col, lda: patch, b: w + group * cog * patch, ldb: patch,
-                           beta: 0, c: y + firstRow * g.outC + group * cog, ldc: g.outC, pool: pool,
-                           epilogue: epilogue)
+                if let packed {
+                    PackedGemm.multiply(m: rows, n: cog, k: patch, a: col, lda: patch, packed: packed,
+                                        c: y + firstRow * g.outC, ldc: g.outC, pool: pool, epilogue: epilogue)
+                } else {
+                    Gemm.sgemm(transA: false, transB: true, m: rows, n: cog, k: patch, alpha: 1,
+                               a: col, lda: patch, b: w + group * cog * patch, ldb: patch,
+                               beta: 0, c: y + firstRow * g.outC + group * cog, ldc: g.outC, pool: pool,
+                               epilogue: epilogue)
+                }
             }
         }
     }
@@ -108,6 +129,12 @@ struct ConvTiling {
         let lineFloats = max(g.outW * g.patchSize, 1)
         tileLines = min(max(Self.targetFloats / lineFloats, 1), totalLines)
     }
+
+    /// Rows of one tile's GEMM (the last tile may have fewer).
+    func tileRows(_ g: ConvGeometry) -> Int { tileLines * g.outW }
+
+    /// Floats of one column tile (the im2col scratch).
+    func columnFloats(_ g: ConvGeometry) -> Int { tileRows(g) * g.patchSize }
 
     /// Number of tiles.
     var count: Int { (totalLines + tileLines - 1) / tileLines }

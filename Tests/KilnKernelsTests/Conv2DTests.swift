@@ -126,6 +126,30 @@ struct Conv2DTests {
         #expect(relativeError(fast.dw, dw) < 1e-4)
     }
 
+    @Test("forward GEMMs on PackedGemm (k ≤ 256, ≥ 2048 rows): pointwise, and im2col over several tiles")
+    func packedForward() {
+        let cases = [
+            ConvCase.make("1x1 on PackedGemm", n: 3, h: 31, w: 29, cin: 35, cout: 97, k: (1, 1)),
+            ConvCase.make("3x3 im2col tiles on PackedGemm", n: 6, h: 40, w: 40, cin: 17, cout: 21, k: (3, 3),
+                          pad: (1, 1, 1, 1)),
+        ]
+        for c in cases {
+            let g = c.g
+            #expect(g.forwardUsesPackedGemm, "\(c.name) should run on PackedGemm")
+            let algorithm: ConvAlgorithm = c.name.hasPrefix("1x1") ? .pointwise : .im2col
+            if algorithm == .im2col {
+                #expect(g.forwardGEMMRows < g.outPixels, "\(c.name) should need more than one tile")
+            }
+            let x = randomFloats(g.inputCount, seed: 35), w = randomFloats(g.weightCount, seed: 36)
+            var y = poisoned(g.outputCount), expected = poisoned(g.outputCount)
+            withScratch(g.scratchFloats(.forward, algorithm: algorithm)) { s in
+                Conv2D.forward(x: x, w: w, y: &y, geometry: g, algorithm: algorithm, scratch: s, pool: .shared)
+            }
+            Conv2D.naiveForward(x: x, w: w, y: &expected, geometry: g)
+            #expect(relativeError(y, expected) < 1e-5, "\(c.name)")
+        }
+    }
+
     @Test("single-threaded pool gives the same results")
     func singleThread() {
         let pool = ThreadPool(threadCount: 1)

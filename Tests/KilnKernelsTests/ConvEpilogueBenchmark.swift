@@ -6,6 +6,9 @@
 // on the shared pool instead.
 //
 //   KILN_SLOW=1 swift test -c release --skip-build --filter ConvEpilogueBenchmark
+//
+// `gemms` times the forward GEMMs alone on Kiln's PackedGemm and on OpenBLAS, the data behind
+// `ConvGeometry.forwardUsesPackedGemm`.
 
 import Foundation
 import KilnKernels
@@ -147,6 +150,56 @@ struct ConvEpilogueBenchmark {
             }
             print(line)
         }
+    }
+
+    @Test("ResNet-50 inference GEMMs: PackedGemm against OpenBLAS, each with the epilogue")
+    func gemms() {
+        let env = ProcessInfo.processInfo.environment
+        let batch = Int(env["KILN_BENCH_BATCH"] ?? "") ?? 8, size = Int(env["KILN_BENCH_SIZE"] ?? "") ?? 224
+        let threads = Int(env["KILN_BENCH_THREADS"] ?? "") ?? 1
+        let pool = threads == 1 ? ThreadPool(threadCount: 1) : ThreadPool.shared
+        defer { if threads == 1 { pool.shutdown() } }
+        print("forward GEMM (one im2col tile for k×k layers) with BN scale/shift, residual and ReLU, ms (best of 11 "
+              + "interleaved), batch \(batch), \(size)×\(size), "
+              + (threads == 1 ? "1 thread, CPU time" : "\(pool.threadCount) threads, wall time")
+              + "; * = the kernel Conv2D uses (ConvGeometry.forwardUsesPackedGemm)")
+        var totals = [0.0, 0.0]
+        for (conv, residual, relu) in resnet50Convs(batch: batch, size: size) {
+            let g = conv.g
+            if g.algorithm(.forward) != .pointwise && g.algorithm(.forward) != .im2col { continue }
+            let m = g.forwardGEMMRows
+            let n = g.outC, k = g.patchSize
+            let a = randomFloats(m * k, seed: 1), w = randomFloats(n * k, seed: 2, low: -0.1, high: 0.1)
+            let scale = randomFloats(n, seed: 3, low: 0.5, high: 1.5), shift = randomFloats(n, seed: 4)
+            let skip = randomFloats(m * n, seed: 5)
+            var c = [Float](repeating: 0, count: m * n), packed = [Float](repeating: 0, count: PackedGemm.packedFloats(n: n, k: k))
+            let times: [Double] = scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { b in
+                skip.withUnsafeBufferPointer { r in c.withUnsafeMutableBufferPointer { out in
+                    packed.withUnsafeMutableBufferPointer { p in
+                        let cp = out.baseAddress!, pp = p.baseAddress!
+                        let epilogue = GemmEpilogue(output: cp, channels: n, scale: s.baseAddress, shift: b.baseAddress,
+                                                    residual: residual ? r.baseAddress : nil, relu: relu)
+                        return Self.best(threads, rounds: 11, [{
+                            PackedGemm.pack(transB: true, n: n, k: k, b: w, ldb: k, into: pp, pool: pool)
+                            PackedGemm.multiply(m: m, n: n, k: k, a: a, lda: k, packed: pp, c: cp, ldc: n, pool: pool,
+                                                epilogue: epilogue)
+                        }, {
+                            Gemm.sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: w,
+                                       ldb: k, beta: 0, c: cp, ldc: n, pool: pool, epilogue: epilogue)
+                        }])
+                    } } } } }
+            // An im2col layer runs one such GEMM per tile (the last one shorter).
+            let usesPacked = g.forwardUsesPackedGemm, perPass = Double(conv.uses * g.outPixels) / Double(m)
+            totals[0] += (usesPacked ? times[0] : times[1]) * perPass
+            totals[1] += times[1] * perPass
+            print(conv.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                  + String(format: " %5d×%4d×%4d  %@PackedGemm %7.2f  %@OpenBLAS %7.2f  ratio %.2f", m, n, k,
+                           usesPacked ? "*" : " ", times[0] * 1e3, usesPacked ? " " : "*", times[1] * 1e3,
+                           times[0] / times[1]))
+        }
+        print(String(format: "per forward pass (× uses × tiles): the chosen kernels %.1f ms, OpenBLAS everywhere %.1f ms (%.3f×)",
+                     totals[0] * 1e3, totals[1] * 1e3, totals[0] / totals[1]))
+        #expect(totals[1] > 0)
     }
 
     /// Best time of each variant over `rounds` rounds that run the variants one after the other (so that a change

@@ -21,6 +21,7 @@ struct EpilogueVariant: Sendable, CustomStringConvertible {
 
 let epilogueCases: [ConvCase] = convCases + winogradCases + [
     .make("1x1 pointwise, row blocks in slices", n: 4, h: 32, w: 32, cin: 35, cout: 97, k: (1, 1)),
+    .make("3x3 im2col tiles on PackedGemm", n: 6, h: 40, w: 40, cin: 17, cout: 21, k: (3, 3), pad: (1, 1, 1, 1)),
     .make("1x1 pointwise, column blocks", n: 4, h: 5, w: 5, cin: 50, cout: 1000, k: (1, 1)),
     .make("1x1 stride2 batch 8", n: 8, h: 8, w: 8, cin: 40, cout: 33, k: (1, 1), s: (2, 2)),
     .make("3x3 stride2 pad1 batch 8", n: 8, h: 9, w: 9, cin: 24, cout: 40, k: (3, 3), s: (2, 2), pad: (1, 1, 1, 1)),
