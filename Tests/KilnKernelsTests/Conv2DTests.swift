@@ -126,18 +126,20 @@ struct Conv2DTests {
         #expect(relativeError(fast.dw, dw) < 1e-4)
     }
 
-    @Test("forward GEMMs on PackedGemm (k ≤ 256, ≥ 2048 rows): pointwise, and im2col over several tiles")
+    @Test("forward GEMMs on PackedGemm (k ≤ 256, ≥ 2048 rows): pointwise, im2col over several tiles, stride 2")
     func packedForward() {
         let cases = [
             ConvCase.make("1x1 on PackedGemm", n: 3, h: 31, w: 29, cin: 35, cout: 97, k: (1, 1)),
             ConvCase.make("3x3 im2col tiles on PackedGemm", n: 6, h: 40, w: 40, cin: 17, cout: 21, k: (3, 3),
                           pad: (1, 1, 1, 1)),
+            ConvCase.make("1x1 stride2 im2col on PackedGemm", n: 8, h: 35, w: 36, cin: 19, cout: 23, k: (1, 1),
+                          s: (2, 2)),
         ]
         for c in cases {
             let g = c.g
             #expect(g.forwardUsesPackedGemm, "\(c.name) should run on PackedGemm")
-            let algorithm: ConvAlgorithm = c.name.hasPrefix("1x1") ? .pointwise : .im2col
-            if algorithm == .im2col {
+            let algorithm: ConvAlgorithm = g.supports(.pointwise) ? .pointwise : .im2col
+            if c.name.contains("tiles") {
                 #expect(g.forwardGEMMRows < g.outPixels, "\(c.name) should need more than one tile")
             }
             let x = randomFloats(g.inputCount, seed: 35), w = randomFloats(g.weightCount, seed: 36)
