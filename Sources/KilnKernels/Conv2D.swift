@@ -13,8 +13,9 @@
 // im2col layers are Kiln's own (`PackedGemm`); the others are single-threaded OpenBLAS calls that the pool runs in
 // parallel (see BLASThreads).
 // The forward pass takes an optional epilogue (per-channel scale and shift, residual, ReLU; GemmEpilogue.swift)
-// that every algorithm applies to each block of y right after computing it: GEMM slices (pointwise, im2col), the
-// batch rows of one output pixel (perPixel), or each vector of the output transform (Winograd).
+// that every algorithm applies to each block of y right after computing it: 6-row strips (PackedGemm) or GEMM slices
+// (OpenBLAS) for pointwise and im2col, the batch rows of one output pixel (perPixel), or each vector of the output
+// transform (Winograd).
 
 /// How a convolution pass is computed.
 public enum ConvAlgorithm: Hashable, Sendable {
