@@ -1,17 +1,17 @@
 // 2-D convolution kernels (NHWC activations, OHWI weights): forward, input gradient, weight gradient.
 //
 // Each pass picks an algorithm from the geometry (`ConvGeometry.algorithm(_:)`), or takes one explicitly:
-// - pointwise: 1×1, stride 1, unpadded — x is already the (N·H·W, Cin) im2col matrix, one GEMM per group;
-//   the forward pass's scratch holds the packed weights (Conv2DGEMM.swift, PackedGemm.swift);
+// - pointwise: 1×1, stride 1, unpadded — x is already the (N·H·W, Cin) im2col matrix, one GEMM per group; on
+//   PackedGemm the forward pass's scratch holds the packed weights (Conv2DGEMM.swift, PackedGemm.swift);
 // - im2col: patches of a tile of output lines copied into scratch, then a GEMM per tile and group; the input
 //   gradient is a GEMM into scratch followed by a col2im gather (Conv2DGEMM.swift, Im2Col.swift);
 // - winograd(tile: m): F(m×m, 3×3) for 3×3 stride-1 layers, 2.25× (m = 2) or 4× (m = 4) fewer multiplies
 //   (WinogradConv.swift);
 // - perPixel: one GEMM over the batch per output pixel and kernel row, reading x, w and y in place and skipping
 //   taps on padding — no copies, no scratch (Conv2DPerPixel.swift).
-// `ConvGeometry.scratchFloats` reports the scratch each pass needs. The forward GEMMs of ungrouped pointwise and
-// im2col layers are Kiln's own (`PackedGemm`); the others are single-threaded OpenBLAS calls that the pool runs in
-// parallel (see BLASThreads).
+// `ConvGeometry.scratchFloats` reports the scratch each pass needs. The forward GEMMs of pointwise and im2col layers
+// with a short k and many rows are Kiln's own (`PackedGemm`, see `ConvGeometry.forwardUsesPackedGemm`); the others
+// are single-threaded OpenBLAS calls that the pool runs in parallel (see BLASThreads).
 // The forward pass takes an optional epilogue (per-channel scale and shift, residual, ReLU; GemmEpilogue.swift)
 // that every algorithm applies to each block of y right after computing it: 6-row strips (PackedGemm) or GEMM slices
 // (OpenBLAS) for pointwise and im2col, the batch rows of one output pixel (perPixel), or each vector of the output

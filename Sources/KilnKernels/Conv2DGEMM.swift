@@ -10,7 +10,7 @@ extension Conv2D {
                                  g: ConvGeometry, packed: UnsafeMutablePointer<Float>?, pool: ThreadPool,
                                  epilogue: GemmEpilogue?) {
         if let packed, g.forwardUsesPackedGemm {
-            // y (M, Cout) = x (M, Cin) · Wᵀ, with W packed once and the epilogue applied in registers.
+            // y (M, Cout) = x (M, Cin) · Wᵀ, W packed once, the epilogue on each finished strip of 6 rows.
             PackedGemm.pack(transB: true, n: g.outC, k: g.inC, b: w, ldb: g.inC, into: packed, pool: pool)
             PackedGemm.multiply(m: g.outPixels, n: g.outC, k: g.inC, a: x, lda: g.inC, packed: packed, c: y,
                                 ldc: g.outC, pool: pool, epilogue: epilogue)
