@@ -6,10 +6,11 @@
 // passes use OpenBLAS (`Gemm.sgemm`).
 
 extension Conv2D {
+    /// `packed`: scratch for the packed weights when the layer runs on PackedGemm (`forwardUsesPackedGemm`), else nil.
     static func pointwiseForward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                  g: ConvGeometry, packed: UnsafeMutablePointer<Float>?, pool: ThreadPool,
                                  epilogue: GemmEpilogue?) {
-        if let packed, g.forwardUsesPackedGemm {
+        if let packed {
             // y (M, Cout) = x (M, Cin) · Wᵀ, W packed once, the epilogue on each finished strip of 6 rows.
             PackedGemm.pack(transB: true, n: g.outC, k: g.inC, b: w, ldb: g.inC, into: packed, pool: pool)
             PackedGemm.multiply(m: g.outPixels, n: g.outC, k: g.inC, a: x, lda: g.inC, packed: packed, c: y,

@@ -46,17 +46,37 @@ func resnet50Convs(batch: Int, size: Int) -> [(conv: BenchConv, residual: Bool, 
     return list
 }
 
+/// The knobs every benchmark here reads: KILN_BENCH_BATCH (8), KILN_BENCH_SIZE (224) and KILN_BENCH_THREADS (1). With
+/// one thread the benchmark runs on its own one-thread pool and times CPU time; with more, on the shared pool in wall
+/// time. Call `finish()` when done.
+struct BenchSettings {
+    let batch, size, threads: Int
+    let pool: ThreadPool
+
+    init() {
+        let env = ProcessInfo.processInfo.environment
+        batch = Int(env["KILN_BENCH_BATCH"] ?? "") ?? 8
+        size = Int(env["KILN_BENCH_SIZE"] ?? "") ?? 224
+        threads = Int(env["KILN_BENCH_THREADS"] ?? "") ?? 1
+        pool = threads == 1 ? ThreadPool(threadCount: 1) : ThreadPool.shared
+    }
+
+    /// How times are taken, for the header line.
+    var timing: String { threads == 1 ? "1 thread, CPU time" : "\(pool.threadCount) threads, wall time" }
+
+    /// Stops the benchmark's own pool (the shared one lives on).
+    func finish() { if threads == 1 { pool.shutdown() } }
+}
+
 @Suite("ConvEpilogueBenchmark", .tags(.slow), .enabled(if: slowTestsEnabled))
 struct ConvEpilogueBenchmark {
     @Test("ResNet-50 inference convolutions: separate vs fused epilogue")
     func resnet50() {
-        let env = ProcessInfo.processInfo.environment
-        let batch = Int(env["KILN_BENCH_BATCH"] ?? "") ?? 8, size = Int(env["KILN_BENCH_SIZE"] ?? "") ?? 224
-        let threads = Int(env["KILN_BENCH_THREADS"] ?? "") ?? 1
-        let pool = threads == 1 ? ThreadPool(threadCount: 1) : ThreadPool.shared
-        defer { if threads == 1 { pool.shutdown() } }
+        let bench = BenchSettings()
+        defer { bench.finish() }
+        let (batch, size, threads, pool) = (bench.batch, bench.size, bench.threads, bench.pool)
         print("ResNet-50 inference convolutions, batch \(batch), \(size)×\(size), "
-              + (threads == 1 ? "1 thread, CPU time" : "\(pool.threadCount) threads, wall time"))
+              + bench.timing)
         print("shape".padding(toLength: 30, withPad: " ", startingAt: 0)
               + " uses  GFLOP   conv ms (GF/s)   +separate ms   fused ms   saved  algorithm")
         var totals = [0.0, 0.0, 0.0]
@@ -108,15 +128,13 @@ struct ConvEpilogueBenchmark {
 
     @Test("ResNet-50 inference convolutions: every algorithm (KILN_BENCH_PASS=data or weights for the backward passes)")
     func algorithms() {
-        let env = ProcessInfo.processInfo.environment
-        let batch = Int(env["KILN_BENCH_BATCH"] ?? "") ?? 8, size = Int(env["KILN_BENCH_SIZE"] ?? "") ?? 224
-        let threads = Int(env["KILN_BENCH_THREADS"] ?? "") ?? 1
-        let pass: ConvPass = env["KILN_BENCH_PASS"] == "data" ? .backwardData
-            : env["KILN_BENCH_PASS"] == "weights" ? .backwardWeights : .forward
-        let pool = threads == 1 ? ThreadPool(threadCount: 1) : ThreadPool.shared
-        defer { if threads == 1 { pool.shutdown() } }
+        let bench = BenchSettings()
+        defer { bench.finish() }
+        let (batch, size, threads, pool) = (bench.batch, bench.size, bench.threads, bench.pool)
+        let passName = ProcessInfo.processInfo.environment["KILN_BENCH_PASS"]
+        let pass: ConvPass = passName == "data" ? .backwardData : passName == "weights" ? .backwardWeights : .forward
         print("\(pass) ms per algorithm (best of 9 interleaved; * = default), batch \(batch), \(size)×\(size), "
-              + (threads == 1 ? "1 thread, CPU time" : "\(pool.threadCount) threads, wall time"))
+              + bench.timing)
         let candidates: [(String, ConvAlgorithm)] = [("pointwise", .pointwise), ("im2col", .im2col),
                                                      ("wino2", .winograd(tile: 2)), ("wino4", .winograd(tile: 4)),
                                                      ("perPixel", .perPixel)]
@@ -154,14 +172,12 @@ struct ConvEpilogueBenchmark {
 
     @Test("ResNet-50 inference GEMMs: PackedGemm against OpenBLAS, each with the epilogue")
     func gemms() {
-        let env = ProcessInfo.processInfo.environment
-        let batch = Int(env["KILN_BENCH_BATCH"] ?? "") ?? 8, size = Int(env["KILN_BENCH_SIZE"] ?? "") ?? 224
-        let threads = Int(env["KILN_BENCH_THREADS"] ?? "") ?? 1
-        let pool = threads == 1 ? ThreadPool(threadCount: 1) : ThreadPool.shared
-        defer { if threads == 1 { pool.shutdown() } }
+        let bench = BenchSettings()
+        defer { bench.finish() }
+        let (batch, size, threads, pool) = (bench.batch, bench.size, bench.threads, bench.pool)
         print("forward GEMM (one im2col tile for k×k layers) with BN scale/shift, residual and ReLU, ms (best of 11 "
               + "interleaved), batch \(batch), \(size)×\(size), "
-              + (threads == 1 ? "1 thread, CPU time" : "\(pool.threadCount) threads, wall time")
+              + bench.timing
               + "; * = the kernel Conv2D uses (ConvGeometry.forwardUsesPackedGemm)")
         var totals = [0.0, 0.0]
         for (conv, residual, relu) in resnet50Convs(batch: batch, size: size) {
